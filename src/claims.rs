@@ -1,0 +1,71 @@
+//! Claim predicates: small Rhai expressions over `value` and `year` that a claim says hold
+//! in every year of its range. Compiled in a bare engine with tight limits.
+
+use rhai::{Engine, Scope};
+
+fn engine() -> Engine {
+    let mut engine = Engine::new_raw();
+    engine.set_max_operations(10_000);
+    engine.set_max_expr_depths(32, 32);
+    engine.set_max_string_size(1_000);
+    engine.set_strict_variables(true);
+    rhai::packages::Package::register_into_engine(
+        &rhai::packages::ArithmeticPackage::new(),
+        &mut engine,
+    );
+    rhai::packages::Package::register_into_engine(
+        &rhai::packages::LogicPackage::new(),
+        &mut engine,
+    );
+    engine
+}
+
+fn scope(year: i64, value: f64) -> Scope<'static> {
+    let mut scope = Scope::new();
+    scope.push_constant("year", year);
+    scope.push_constant("value", value);
+    scope
+}
+
+/// Checks that `predicate` is an expression over `value` and `year` only.
+pub fn compile_predicate(predicate: &str) -> Result<(), String> {
+    let engine = engine();
+    engine
+        .compile_expression_with_scope(&scope(0, 0.0), predicate)
+        .map(|_| ())
+        .map_err(|e| lowercase_first(&e.to_string()))
+}
+
+/// Whether `predicate` holds for one year's value.
+pub fn holds(predicate: &str, year: i64, value: f64) -> Result<bool, String> {
+    let engine = engine();
+    engine
+        .eval_expression_with_scope::<bool>(&mut scope(year, value), predicate)
+        .map_err(|e| lowercase_first(&e.to_string()))
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predicates_see_value_and_year() {
+        assert_eq!(holds("value > 50.0", 2010, 49.3), Ok(false));
+        assert_eq!(holds("year < 2012 || value >= 42.0", 2012, 46.2), Ok(true));
+    }
+
+    #[test]
+    fn broken_or_unknown_names_do_not_compile() {
+        assert!(compile_predicate("value >").is_err());
+        assert!(compile_predicate("valeu > 3.0").is_err());
+        assert!(compile_predicate("value > 50.0 && year >= 2005").is_ok());
+    }
+}

@@ -1,0 +1,84 @@
+//! The command line: argument parsing and exit codes. Each subcommand lives in its own
+//! file and returns an [`Outcome`]; only this layer writes to the terminal.
+
+mod schema;
+mod validate;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use concord::render::diagnostics::Style;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+/// Concord checks policy packages for overlaps, gaps and conflicts.
+#[derive(Debug, Parser)]
+#[command(name = "concord", version, about, long_about = None)]
+struct Cli {
+    /// When to colour human output.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read a workspace and report every problem in it, located.
+    Validate(validate::Args),
+    /// Print the JSON Schema of the workspace format (or its reference as Markdown).
+    Schema(schema::Args),
+}
+
+/// What a subcommand produced: text for stdout and stderr, and how the process ends.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: u8,
+}
+
+/// Exit codes shared by every subcommand.
+pub mod exit {
+    /// Nothing reached the failure threshold.
+    pub const OK: u8 = 0;
+    /// Findings reached the failure threshold.
+    #[allow(dead_code)]
+    pub const FINDINGS: u8 = 1;
+    /// Bad input, a bad rule or bad usage.
+    pub const BAD_INPUT: u8 = 2;
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::BAD_INPUT } else { exit::OK });
+        }
+    };
+    let style = match cli.color {
+        Color::Always => Style::Color,
+        Color::Never => Style::Plain,
+        Color::Auto if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() => {
+            Style::Color
+        }
+        Color::Auto => Style::Plain,
+    };
+    let outcome = match cli.command {
+        Command::Validate(args) => validate::run(args, style),
+        Command::Schema(args) => schema::run(args),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    // A closed pipe (`concord … | head`) is not an error worth a panic.
+    let _ = stdout.write_all(outcome.stdout.as_bytes());
+    let _ = stdout.flush();
+    let _ = stderr.write_all(outcome.stderr.as_bytes());
+    ExitCode::from(outcome.code)
+}

@@ -1,0 +1,14 @@
+//! Concord: a policy-coordination rules engine. Workspaces of agencies, objectives and
+//! instruments are read from YAML, checked, and questioned by rules; this crate exposes
+//! each stage as a library so the CLI stays thin.
+
+pub mod claims;
+pub mod diagnostic;
+pub mod load;
+pub mod model;
+pub mod render;
+pub mod schema;
+pub mod workspace;
+
+pub use diagnostic::Diagnostic;
+pub use workspace::{Workspace, load as load_workspace};

@@ -1,0 +1,416 @@
+//! Reading a workspace from disk: finding its YAML files, reading them within bounds, and
+//! parsing each into a located tree. Nothing here knows what the keys mean.
+
+mod yaml;
+
+pub use yaml::{Loc, Node, Value};
+
+use crate::diagnostic::Diagnostic;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// The file name that holds workspace settings rather than entities.
+pub const SETTINGS_FILE: &str = "concord.yaml";
+
+/// Bounds that keep a hostile file from exhausting the machine.
+#[derive(Clone, Debug)]
+pub struct ReadLimits {
+    /// Largest single file read, in bytes.
+    pub max_file_bytes: u64,
+    /// Deepest nesting of YAML collections.
+    pub max_depth: usize,
+    /// Most YAML nodes in one file.
+    pub max_nodes: usize,
+    /// Most alias (`*name`) uses in one file.
+    pub max_aliases: usize,
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            max_file_bytes: 256 * 1024 * 1024,
+            max_depth: 64,
+            max_nodes: 50_000_000,
+            max_aliases: 10_000,
+        }
+    }
+}
+
+/// One file read from disk, kept whole so that diagnostics can quote it.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// The path as the user should see it.
+    pub name: String,
+    pub text: String,
+}
+
+/// Every file read in this run; a [`Loc`] points into it by index.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub fn add(&mut self, path: PathBuf, text: String) -> u32 {
+        let name = display_path(&path);
+        self.files.push(SourceFile { path, name, text });
+        (self.files.len() - 1) as u32
+    }
+
+    pub fn set_text(&mut self, file: u32, text: String) {
+        if let Some(f) = self.files.get_mut(file as usize) {
+            f.text = text;
+        }
+    }
+
+    pub fn get(&self, file: u32) -> Option<&SourceFile> {
+        self.files.get(file as usize)
+    }
+
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
+    pub fn name(&self, file: u32) -> &str {
+        self.get(file).map_or("<unknown>", |f| f.name.as_str())
+    }
+}
+
+/// Paths print relative and with forward slashes, so output is the same on every machine.
+fn display_path(path: &Path) -> String {
+    let shown = path.strip_prefix("./").unwrap_or(path);
+    shown.to_string_lossy().replace('\\', "/")
+}
+
+/// What can go wrong before a file's YAML is even parsed.
+#[derive(Debug, Error)]
+pub enum ReadError {
+    #[error("cannot read `{path}`: {reason}")]
+    Io { path: String, reason: String },
+    #[error("path `{path}` does not exist")]
+    Missing { path: String },
+    #[error("no YAML files (`*.yaml`, `*.yml`) found in `{path}`")]
+    NoYaml { path: String },
+    #[error("`{path}` is not a YAML file")]
+    NotYaml { path: String },
+    #[error("`{path}` is {size} bytes, above the limit of {limit} bytes")]
+    TooLarge { path: String, size: u64, limit: u64 },
+    #[error("`{path}` is not valid UTF-8 (byte {offset} is the first bad one)")]
+    NotUtf8 { path: String, offset: usize },
+}
+
+impl ReadError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReadError::Io { .. } => "io",
+            ReadError::Missing { .. } => "missing-path",
+            ReadError::NoYaml { .. } => "no-yaml",
+            ReadError::NotYaml { .. } => "not-yaml",
+            ReadError::TooLarge { .. } => "file-too-large",
+            ReadError::NotUtf8 { .. } => "invalid-utf8",
+        }
+    }
+
+    fn hint(&self) -> Option<&'static str> {
+        match self {
+            ReadError::NoYaml { .. } => {
+                Some("point concord at a folder that holds the workspace's `.yaml` files")
+            }
+            ReadError::NotYaml { .. } => Some("workspace files end in `.yaml` or `.yml`"),
+            ReadError::TooLarge { .. } => {
+                Some("split the workspace into several files, or raise the limit")
+            }
+            ReadError::NotUtf8 { .. } => Some("save the file as UTF-8"),
+            _ => None,
+        }
+    }
+
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let path = match self {
+            ReadError::Io { path, .. }
+            | ReadError::Missing { path }
+            | ReadError::NoYaml { path }
+            | ReadError::NotYaml { path }
+            | ReadError::TooLarge { path, .. }
+            | ReadError::NotUtf8 { path, .. } => path.clone(),
+        };
+        let diagnostic = Diagnostic::error(self.code(), self.to_string()).path(path);
+        match self.hint() {
+            Some(hint) => diagnostic.hint(hint),
+            None => diagnostic,
+        }
+    }
+}
+
+fn is_yaml(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml") | Some("yml")
+    )
+}
+
+/// The workspace files named by `paths`: files as given, folders searched recursively in
+/// sorted order, skipping hidden folders. Settings files are returned apart.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub documents: Vec<PathBuf>,
+    pub settings: Vec<PathBuf>,
+}
+
+pub fn discover(paths: &[PathBuf]) -> Result<Discovered, Vec<ReadError>> {
+    let mut found = Discovered::default();
+    let mut errors = Vec::new();
+    for path in paths {
+        let shown = display_path(path);
+        if path.is_dir() {
+            let before = found.documents.len() + found.settings.len();
+            if let Some(settings) = Some(path.join(SETTINGS_FILE)).filter(|p| p.is_file()) {
+                found.settings.push(settings);
+            }
+            if let Err(e) = walk(path, true, &mut found.documents) {
+                errors.push(e);
+            } else if found.documents.len() + found.settings.len() == before {
+                errors.push(ReadError::NoYaml { path: shown });
+            }
+        } else if path.is_file() {
+            if !is_yaml(path) {
+                errors.push(ReadError::NotYaml { path: shown });
+            } else if path.file_name().is_some_and(|n| n == SETTINGS_FILE) {
+                found.settings.push(path.clone());
+            } else {
+                found.documents.push(path.clone());
+            }
+        } else {
+            errors.push(ReadError::Missing { path: shown });
+        }
+    }
+    if errors.is_empty() {
+        found.documents.dedup();
+        Ok(found)
+    } else {
+        Err(errors)
+    }
+}
+
+fn walk(dir: &Path, root: bool, out: &mut Vec<PathBuf>) -> Result<(), ReadError> {
+    let io = |e: std::io::Error| ReadError::Io {
+        path: display_path(dir),
+        reason: e.to_string(),
+    };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
+    entries.sort();
+    for entry in entries {
+        let hidden = entry
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if entry.is_dir() {
+            walk(&entry, false, out)?;
+        } else if is_yaml(&entry) && !(root && entry.file_name().is_some_and(|n| n == SETTINGS_FILE))
+        {
+            out.push(entry);
+        }
+    }
+    Ok(())
+}
+
+/// Reads a file as UTF-8 text within the size limit.
+pub fn read_text(path: &Path, limits: &ReadLimits) -> Result<String, ReadError> {
+    let shown = display_path(path);
+    let io = |e: std::io::Error| ReadError::Io {
+        path: shown.clone(),
+        reason: e.to_string().to_lowercase(),
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > limits.max_file_bytes {
+        return Err(ReadError::TooLarge {
+            path: shown,
+            size,
+            limit: limits.max_file_bytes,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
+        path: shown,
+        offset: e.utf8_error().valid_up_to(),
+    })
+}
+
+/// Parses one file's text into a located tree. `None` for a file with no content.
+pub fn parse(text: &str, file: u32, limits: &ReadLimits) -> Result<Option<Node>, Diagnostic> {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = limits.max_depth;
+    budget.max_nodes = limits.max_nodes;
+    budget.max_events = limits.max_nodes.saturating_mul(2);
+    budget.max_aliases = limits.max_aliases;
+    budget.max_total_scalar_bytes = limits.max_file_bytes as usize;
+    budget.max_reader_input_bytes = Some(limits.max_file_bytes as usize);
+    let options = serde_saphyr::options! {
+        budget: Some(budget),
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
+    };
+    if text.trim().is_empty() || only_comments(text) {
+        return Ok(None);
+    }
+    match serde_saphyr::from_str_with_options::<Node>(text, options) {
+        Ok(mut node) => {
+            set_file(&mut node, file);
+            Ok(Some(node))
+        }
+        Err(e) => Err(syntax_diagnostic(&e, text, file)),
+    }
+}
+
+fn only_comments(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .all(|l| l.is_empty() || l.starts_with('#') || l == "---" || l == "...")
+}
+
+fn set_file(node: &mut Node, file: u32) {
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        node.loc.file = file;
+        match &mut node.value {
+            Value::Seq(items) => stack.extend(items.iter_mut()),
+            Value::Map(entries) => {
+                for (k, v) in entries.iter_mut() {
+                    stack.push(k);
+                    stack.push(v);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn syntax_diagnostic(error: &serde_saphyr::Error, text: &str, file: u32) -> Diagnostic {
+    use serde_saphyr::MessageFormatter;
+    let inner = error.without_snippet();
+    let raw = serde_saphyr::UserMessageFormatter.format_message(inner);
+    let message = clean_parser_message(&raw);
+    let (code, hint) = classify_parser_message(&message);
+    let loc = inner
+        .location()
+        .map(|l| loc_at(text, file, l.line() as u32, l.column() as u32))
+        .unwrap_or_else(|| loc_at(text, file, 1, 1));
+    Diagnostic::error(code, message).at(loc).maybe_hint(hint)
+}
+
+/// Parser messages arrive capitalised, sometimes with a position prefix and a full stop;
+/// the house style is lowercase and bare.
+fn clean_parser_message(raw: &str) -> String {
+    let first = raw.lines().next().unwrap_or("invalid YAML").trim();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let without_position = match first.find(": ") {
+        Some(i) if first[..i].starts_with("line ") => &first[i + 2..],
+        _ => first,
+    };
+    let trimmed = without_position.trim_end_matches('.');
+    let mut chars = trimmed.chars();
+    match chars.next() {
+        Some(c) if !trimmed.starts_with("YAML") => c.to_lowercase().chain(chars).collect(),
+        _ => trimmed.to_owned(),
+    }
+}
+
+fn classify_parser_message(message: &str) -> (&'static str, Option<String>) {
+    if message.contains("recursion limit") || message.contains("depth") {
+        (
+            "too-deep",
+            Some("a workspace file never needs deep nesting; flatten the structure".into()),
+        )
+    } else if message.contains("budget") || message.contains("alias") {
+        (
+            "yaml-limit",
+            Some("the file expands beyond the reader's limits (an alias bomb or a huge file)".into()),
+        )
+    } else if message.contains("duplicate") {
+        ("duplicate-key", Some("each key may appear once in a mapping".into()))
+    } else {
+        ("yaml-syntax", Some("check the indentation, colons and brackets near this point".into()))
+    }
+}
+
+/// A location for a line and column, with the byte offset computed from the text.
+pub fn loc_at(text: &str, file: u32, line: u32, col: u32) -> Loc {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1) as usize)
+        .map(str::len)
+        .sum();
+    let line_text = text[line_start.min(text.len())..].lines().next().unwrap_or("");
+    let col_offset: usize = line_text
+        .chars()
+        .take(col.saturating_sub(1) as usize)
+        .map(char::len_utf8)
+        .sum();
+    Loc {
+        file,
+        line: line.max(1),
+        col: col.max(1),
+        offset: (line_start + col_offset) as u32,
+        len: 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> Node {
+        parse(text, 0, &ReadLimits::default()).unwrap().unwrap()
+    }
+
+    #[test]
+    fn keeps_line_and_column_of_values() {
+        let node = parse_ok("a:\n  - id: MOF\n");
+        let Value::Map(entries) = &node.value else { panic!("not a map") };
+        let Value::Seq(items) = &entries[0].1.value else { panic!("not a seq") };
+        let Value::Map(fields) = &items[0].value else { panic!("not a map") };
+        assert_eq!((fields[0].1.loc.line, fields[0].1.loc.col), (2, 9));
+        assert_eq!(fields[0].1.loc.offset, 11);
+    }
+
+    #[test]
+    fn empty_and_comment_only_files_have_no_document() {
+        assert_eq!(parse("", 0, &ReadLimits::default()), Ok(None));
+        assert_eq!(parse("# nothing\n---\n", 0, &ReadLimits::default()), Ok(None));
+    }
+
+    #[test]
+    fn syntax_errors_are_located_and_lowercase() {
+        let err = parse("a: [1, 2\n", 0, &ReadLimits::default()).unwrap_err();
+        assert_eq!(err.code, "yaml-syntax");
+        assert!(err.message.chars().next().unwrap().is_lowercase(), "{}", err.message);
+        assert!(!err.message.ends_with('.'));
+        assert!(err.loc.is_some());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = format!("a: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+        let err = parse(&text, 0, &ReadLimits::default()).unwrap_err();
+        assert_eq!(err.code, "too-deep");
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let err = parse("a: 1\na: 2\n", 0, &ReadLimits::default()).unwrap_err();
+        assert_eq!(err.code, "duplicate-key");
+    }
+
+    #[test]
+    fn offsets_count_bytes_of_chinese_text() {
+        let loc = loc_at("name: 财政部\nid: x\n", 0, 2, 5);
+        assert_eq!(loc.offset, "name: 财政部\n".len() as u32 + 4);
+    }
+}

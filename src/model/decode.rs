@@ -1,0 +1,420 @@
+//! Turning located YAML trees into typed model values while collecting every problem at
+//! once: a bad field is reported and skipped, and decoding carries on with the rest.
+
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::load::{Loc, Node, Value};
+use chrono::NaiveDate;
+
+/// A value together with where it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Located<T> {
+    pub value: T,
+    pub loc: Loc,
+}
+
+impl<T> Located<T> {
+    pub fn new(value: T, loc: Loc) -> Self {
+        Located { value, loc }
+    }
+}
+
+impl<T> std::ops::Deref for Located<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Located<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
+/// Collects diagnostics while decoding.
+#[derive(Default)]
+pub struct Decoder {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Decoder {
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub fn wrong_type(&mut self, node: &Node, expected: &str) {
+        self.report(
+            Diagnostic::error(
+                "wrong-type",
+                format!("expected {expected}, found {}", node.value.describe()),
+            )
+            .at(node.loc)
+            .label(format!("expected {expected}")),
+        );
+    }
+}
+
+/// A type that can be read from a located YAML node.
+pub trait Decode: Sized {
+    /// How the expected value reads in a message: "a string", "an ISO date".
+    fn expected() -> String;
+    /// Decodes `node`, reporting problems to `d`; `None` when the value is unusable.
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self>;
+}
+
+impl<T: Decode> Decode for Located<T> {
+    fn expected() -> String {
+        T::expected()
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        T::decode(node, d).map(|v| Located::new(v, node.loc))
+    }
+}
+
+impl Decode for String {
+    fn expected() -> String {
+        "a string".into()
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        match &node.value {
+            Value::Str(s) => Some(s.clone()),
+            // Plain scalars such as `2024` or `true` are meant as text where text is expected.
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => node.scalar_text(),
+            _ => {
+                d.wrong_type(node, &Self::expected());
+                None
+            }
+        }
+    }
+}
+
+impl Decode for f64 {
+    fn expected() -> String {
+        "a number".into()
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        match node.value {
+            Value::Int(i) => Some(i as f64),
+            Value::Float(f) if f.is_finite() => Some(f),
+            _ => {
+                d.wrong_type(node, &Self::expected());
+                None
+            }
+        }
+    }
+}
+
+impl Decode for i64 {
+    fn expected() -> String {
+        "an integer".into()
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        match node.value {
+            Value::Int(i) => Some(i),
+            _ => {
+                d.wrong_type(node, &Self::expected());
+                None
+            }
+        }
+    }
+}
+
+impl Decode for bool {
+    fn expected() -> String {
+        "`true` or `false`".into()
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        match node.value {
+            Value::Bool(b) => Some(b),
+            _ => {
+                d.wrong_type(node, &Self::expected());
+                None
+            }
+        }
+    }
+}
+
+impl Decode for NaiveDate {
+    fn expected() -> String {
+        "an ISO date (`YYYY-MM-DD`)".into()
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        let Value::Str(text) = &node.value else {
+            d.wrong_type(node, &Self::expected());
+            return None;
+        };
+        let parsed = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .filter(|_| text.len() == 10);
+        if parsed.is_none() {
+            d.report(
+                Diagnostic::error("bad-date", format!("`{text}` is not a valid date"))
+                    .at(node.loc)
+                    .label("expected `YYYY-MM-DD`")
+                    .hint("write dates as ISO `YYYY-MM-DD`, e.g. `2024-03-07`"),
+            );
+        }
+        parsed
+    }
+}
+
+impl<T: Decode> Decode for Vec<T> {
+    fn expected() -> String {
+        format!("a list of {}", strip_article(&T::expected()))
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        match &node.value {
+            Value::Seq(items) => Some(items.iter().filter_map(|i| T::decode(i, d)).collect()),
+            Value::Null => Some(Vec::new()),
+            _ => {
+                d.wrong_type(node, &Self::expected());
+                None
+            }
+        }
+    }
+}
+
+fn strip_article(s: &str) -> &str {
+    s.strip_prefix("an ")
+        .or_else(|| s.strip_prefix("a "))
+        .unwrap_or(s)
+}
+
+/// A list that may also be written as a single value (`beneficiaries: households`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+impl<T> Default for OneOrMany<T> {
+    fn default() -> Self {
+        OneOrMany(Vec::new())
+    }
+}
+
+impl<T: Decode> Decode for OneOrMany<T> {
+    fn expected() -> String {
+        format!("{} or a list of them", T::expected())
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        match &node.value {
+            Value::Seq(_) | Value::Null => Vec::<T>::decode(node, d).map(OneOrMany),
+            _ => T::decode(node, d).map(|v| OneOrMany(vec![v])),
+        }
+    }
+}
+
+impl<T: schemars::JsonSchema> schemars::JsonSchema for OneOrMany<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("OneOrMany_{}", T::schema_name()).into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let one = generator.subschema_for::<T>();
+        schemars::json_schema!({
+            "anyOf": [one, { "type": "array", "items": one }]
+        })
+    }
+}
+
+/// Decodes the named fields of a struct from a [`Fields`] reader. Every field is read
+/// before any is judged missing, so unknown keys and all bad values are reported together;
+/// `req` fields make the whole value `None` when absent or invalid.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! decode_fields {
+    ($ty:ident, $f:ident, $d:ident { $($field:ident : $how:ident),* $(,)? } $(, $extra:ident : $e:expr)*) => {{
+        $( let $field = $f.$how(stringify!($field), $d); )*
+        $f.finish($d);
+        (|| Some($ty { $($field: $crate::decode_fields!(@take $how $field),)* $($extra: $e,)* }))()
+    }};
+    (@take req $x:ident) => { $x? };
+    (@take $other:ident $x:ident) => { $x };
+}
+
+/// Reads the fields of one mapping. Every field asked for becomes a known key; keys left
+/// over at [`Fields::finish`] are reported as unknown, with the closest known key.
+pub struct Fields<'n> {
+    node: &'n Node,
+    entries: &'n [(Node, Node)],
+    used: Vec<bool>,
+    known: Vec<&'static str>,
+    /// What the mapping describes, e.g. "instrument `tradein`", for messages.
+    what: String,
+}
+
+impl<'n> Fields<'n> {
+    /// Starts reading `node` as a mapping; `None` (reported) if it is not one.
+    pub fn of(node: &'n Node, what: impl Into<String>, d: &mut Decoder) -> Option<Self> {
+        let what = what.into();
+        match &node.value {
+            Value::Map(entries) => Some(Fields {
+                node,
+                entries,
+                used: vec![false; entries.len()],
+                known: Vec::new(),
+                what,
+            }),
+            _ => {
+                d.wrong_type(node, &format!("a mapping for {what}"));
+                None
+            }
+        }
+    }
+
+    /// The raw value under `key`, marking the key as known and used.
+    pub fn raw(&mut self, key: &'static str) -> Option<&'n Node> {
+        self.known.push(key);
+        let index = self
+            .entries
+            .iter()
+            .position(|(k, _)| matches!(&k.value, Value::Str(s) if s == key))?;
+        self.used[index] = true;
+        Some(&self.entries[index].1)
+    }
+
+    /// An optional field; an explicit `null` counts as absent.
+    pub fn opt<T: Decode>(&mut self, key: &'static str, d: &mut Decoder) -> Option<T> {
+        match self.raw(key) {
+            Some(node) if node.value != Value::Null => T::decode(node, d),
+            _ => None,
+        }
+    }
+
+    /// A list field that may be left out (an empty list then).
+    pub fn list<T: Decode>(&mut self, key: &'static str, d: &mut Decoder) -> Vec<T> {
+        self.opt::<Vec<T>>(key, d).unwrap_or_default()
+    }
+
+    /// An optional field with a default (an empty list) when left out.
+    pub fn dflt<T: Decode + Default>(&mut self, key: &'static str, d: &mut Decoder) -> T {
+        self.opt(key, d).unwrap_or_default()
+    }
+
+    /// A required field; its absence is reported at the mapping.
+    pub fn req<T: Decode>(&mut self, key: &'static str, d: &mut Decoder) -> Option<T> {
+        match self.raw(key) {
+            Some(node) if node.value != Value::Null => T::decode(node, d),
+            Some(node) => {
+                d.report(
+                    Diagnostic::error(
+                        "missing-field",
+                        format!("field `{key}` of {} is empty", self.what),
+                    )
+                    .at(node.loc)
+                    .label(format!("expected {}", T::expected()))
+                    .hint(format!("`{key}` is required")),
+                );
+                None
+            }
+            None => {
+                d.report(
+                    Diagnostic::error(
+                        "missing-field",
+                        format!("{} is missing the required field `{key}`", self.what),
+                    )
+                    .at(self.first_key_loc())
+                    .label(format!("`{key}` is missing here"))
+                    .hint(format!("add `{key}:` with {}", T::expected())),
+                );
+                None
+            }
+        }
+    }
+
+    fn first_key_loc(&self) -> Loc {
+        self.entries.first().map_or(self.node.loc, |(k, _)| k.loc)
+    }
+
+    /// Reports keys that no field asked for.
+    pub fn finish(self, d: &mut Decoder) {
+        for ((key, _), used) in self.entries.iter().zip(&self.used) {
+            if *used {
+                continue;
+            }
+            let name = key.scalar_text().unwrap_or_else(|| "?".into());
+            let mut known = self.known.clone();
+            known.sort_unstable();
+            known.dedup();
+            let hint = did_you_mean(&name, known.iter().copied()).unwrap_or_else(|| {
+                format!("the keys of {} are: {}", self.what, backticked(&known))
+            });
+            d.report(
+                Diagnostic::error("unknown-key", format!("unknown key `{name}` in {}", self.what))
+                    .at(key.loc)
+                    .label("not a field here")
+                    .hint(hint),
+            );
+        }
+    }
+}
+
+/// `a`, `b`, `c` — for lists of allowed values in hints.
+pub fn backticked(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{ReadLimits, parse};
+
+    fn node(text: &str) -> Node {
+        parse(text, 0, &ReadLimits::default()).unwrap().unwrap()
+    }
+
+    #[test]
+    fn unknown_keys_get_the_closest_known_key() {
+        let n = node("id: MOF\nnmae: Finance\n");
+        let mut d = Decoder::default();
+        let mut f = Fields::of(&n, "agency `MOF`", &mut d).unwrap();
+        let _: Option<String> = f.req("id", &mut d);
+        let _: Option<String> = f.req("name", &mut d);
+        f.finish(&mut d);
+        let codes: Vec<_> = d.diagnostics.iter().map(|x| x.code).collect();
+        assert_eq!(codes, ["missing-field", "unknown-key"]);
+        assert_eq!(d.diagnostics[1].hint.as_deref(), Some("did you mean `name`?"));
+        assert_eq!(d.diagnostics[1].loc.unwrap().line, 2);
+    }
+
+    #[test]
+    fn wrong_types_name_what_was_found() {
+        let n = node("amount: [1]\n");
+        let mut d = Decoder::default();
+        let mut f = Fields::of(&n, "budget", &mut d).unwrap();
+        assert_eq!(f.req::<f64>("amount", &mut d), None);
+        assert_eq!(d.diagnostics[0].message, "expected a number, found a list");
+    }
+
+    #[test]
+    fn dates_must_be_iso() {
+        let n = node("a: 2024-02-30\nb: 2024-02-29\n");
+        let mut d = Decoder::default();
+        let mut f = Fields::of(&n, "horizon", &mut d).unwrap();
+        assert_eq!(f.req::<NaiveDate>("a", &mut d), None);
+        assert!(f.req::<NaiveDate>("b", &mut d).is_some());
+        assert_eq!(d.diagnostics[0].code, "bad-date");
+    }
+
+    #[test]
+    fn one_or_many_accepts_a_single_value() {
+        let n = node("a: households\nb: [firms, banks]\n");
+        let mut d = Decoder::default();
+        let mut f = Fields::of(&n, "scope", &mut d).unwrap();
+        assert_eq!(f.req::<OneOrMany<String>>("a", &mut d).unwrap().0, ["households"]);
+        assert_eq!(f.req::<OneOrMany<String>>("b", &mut d).unwrap().0.len(), 2);
+    }
+}

@@ -1,0 +1,141 @@
+//! The typed model of a workspace: the entities of every file merged into one set,
+//! checked field by field ([`decode`]) and across references ([`resolve`]).
+
+pub mod decode;
+pub mod entities;
+pub mod enums;
+pub mod resolve;
+pub mod settings;
+
+pub use decode::{Located, OneOrMany};
+pub use entities::*;
+pub use enums::*;
+pub use settings::Settings;
+
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::load::{Node, Value};
+use decode::{Decode, Decoder, backticked};
+use schemars::JsonSchema;
+
+/// One workspace file, or all of them merged: every top-level key of the format.
+#[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields, title = "Concord workspace file")]
+pub struct Model {
+    /// Bodies that own instruments.
+    #[serde(default)]
+    pub agencies: Vec<Agency>,
+    /// What the policy mix pursues, as a tree.
+    #[serde(default)]
+    pub objectives: Vec<Objective>,
+    /// Concrete levers and the objectives they act on.
+    #[serde(default)]
+    pub instruments: Vec<Instrument>,
+    /// Declared effects of one objective or instrument on another.
+    #[serde(default)]
+    pub interactions: Vec<Interaction>,
+    /// Coordination channels between agencies.
+    #[serde(default)]
+    pub mechanisms: Vec<Mechanism>,
+    /// Funding pools.
+    #[serde(default)]
+    pub envelopes: Vec<Envelope>,
+    /// Measured series.
+    #[serde(default)]
+    pub indicators: Vec<Indicator>,
+    /// Quantitative statements to check against the series.
+    #[serde(default)]
+    pub claims: Vec<Claim>,
+    /// Named sets of instruments and objectives under review.
+    #[serde(default)]
+    pub packages: Vec<Package>,
+    /// Accepted findings.
+    #[serde(default)]
+    pub waivers: Vec<Waiver>,
+}
+
+/// The top-level keys, in the order the format documents them.
+pub const KINDS: [&str; 10] = [
+    "agencies",
+    "objectives",
+    "instruments",
+    "interactions",
+    "mechanisms",
+    "envelopes",
+    "indicators",
+    "claims",
+    "packages",
+    "waivers",
+];
+
+impl Model {
+    /// How many entities of each kind, in [`KINDS`] order.
+    pub fn counts(&self) -> [(&'static str, usize); 10] {
+        [
+            ("agencies", self.agencies.len()),
+            ("objectives", self.objectives.len()),
+            ("instruments", self.instruments.len()),
+            ("interactions", self.interactions.len()),
+            ("mechanisms", self.mechanisms.len()),
+            ("envelopes", self.envelopes.len()),
+            ("indicators", self.indicators.len()),
+            ("claims", self.claims.len()),
+            ("packages", self.packages.len()),
+            ("waivers", self.waivers.len()),
+        ]
+    }
+
+    /// Adds the entities of `other` after this model's own.
+    pub fn merge(&mut self, other: Model) {
+        self.agencies.extend(other.agencies);
+        self.objectives.extend(other.objectives);
+        self.instruments.extend(other.instruments);
+        self.interactions.extend(other.interactions);
+        self.mechanisms.extend(other.mechanisms);
+        self.envelopes.extend(other.envelopes);
+        self.indicators.extend(other.indicators);
+        self.claims.extend(other.claims);
+        self.packages.extend(other.packages);
+        self.waivers.extend(other.waivers);
+    }
+
+    /// Decodes one file's document, reporting every problem in it.
+    pub fn decode_document(node: &Node) -> (Model, Vec<Diagnostic>) {
+        let mut d = Decoder::default();
+        let mut model = Model::default();
+        let Value::Map(entries) = &node.value else {
+            d.wrong_type(node, "a mapping of top-level keys (`agencies:`, `instruments:` …)");
+            return (model, d.diagnostics);
+        };
+        for (key, value) in entries {
+            let name = key.scalar_text().unwrap_or_default();
+            match name.as_str() {
+                "agencies" => model.agencies = list(value, &mut d),
+                "objectives" => model.objectives = list(value, &mut d),
+                "instruments" => model.instruments = list(value, &mut d),
+                "interactions" => model.interactions = list(value, &mut d),
+                "mechanisms" => model.mechanisms = list(value, &mut d),
+                "envelopes" => model.envelopes = list(value, &mut d),
+                "indicators" => model.indicators = list(value, &mut d),
+                "claims" => model.claims = list(value, &mut d),
+                "packages" => model.packages = list(value, &mut d),
+                "waivers" => model.waivers = list(value, &mut d),
+                _ => d.report(unknown_top_level(&name, key)),
+            }
+        }
+        (model, d.diagnostics)
+    }
+}
+
+fn list<T: Decode>(node: &Node, d: &mut Decoder) -> Vec<T> {
+    Vec::<T>::decode(node, d).unwrap_or_default()
+}
+
+fn unknown_top_level(name: &str, key: &Node) -> Diagnostic {
+    let hint = did_you_mean(name, KINDS).unwrap_or_else(|| {
+        format!("a workspace file holds only these keys: {}", backticked(&KINDS))
+    });
+    Diagnostic::error("unknown-key", format!("unknown top-level key `{name}`"))
+        .at(key.loc)
+        .label("not a kind of entity")
+        .hint(hint)
+}

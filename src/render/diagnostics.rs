@@ -1,0 +1,131 @@
+//! Diagnostics as a linter prints them (severity, code, message, `file:line:col`, the
+//! line with a caret under the value, a hint) and as JSON for tools.
+
+use crate::diagnostic::{Diagnostic, Level};
+use crate::load::{Loc, Sources};
+use annotate_snippets::renderer::DecorStyle;
+use annotate_snippets::{AnnotationKind, Group, Level as SnippetLevel, Renderer, Snippet};
+use serde::Serialize;
+
+/// Whether to colour the output (a terminal) or keep it plain (files, pipes, tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Color,
+}
+
+/// The lines around `loc`, as (first line number, text, span of the value within the text).
+fn excerpt(text: &str, loc: &Loc) -> Option<(usize, String, std::ops::Range<usize>)> {
+    let offset = (loc.offset as usize).min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line_text = &text[start..end];
+    let from = offset - start;
+    let mut to = (from + (loc.len as usize).max(1)).min(line_text.len());
+    while to < line_text.len() && !line_text.is_char_boundary(to) {
+        to += 1;
+    }
+    if to <= from {
+        to = (from + 1).min(line_text.len());
+    }
+    Some((loc.line as usize, line_text.to_owned(), from..to))
+}
+
+/// Renders diagnostics for a person, one block each, then a one-line summary.
+pub fn human(diagnostics: &[Diagnostic], sources: &Sources, style: Style) -> String {
+    let renderer = match style {
+        Style::Plain => Renderer::plain(),
+        Style::Color => Renderer::styled(),
+    }
+    .decor_style(DecorStyle::Ascii);
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        out.push_str(&render_one(diagnostic, sources, &renderer));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+fn render_one(d: &Diagnostic, sources: &Sources, renderer: &Renderer) -> String {
+    let level = match d.level {
+        Level::Error => SnippetLevel::ERROR,
+        Level::Warning => SnippetLevel::WARNING,
+    };
+    let mut excerpts = Vec::new();
+    let mut group = Group::with_title(level.primary_title(d.message.as_str()).id(d.code));
+    if let Some(loc) = d.loc
+        && let Some(file) = sources.get(loc.file)
+        && let Some((line, text, span)) = excerpt(&file.text, &loc)
+    {
+        excerpts.push((file.name.clone(), line, text, span, d.label.clone()));
+    }
+    for related in &d.related {
+        if let Some(file) = sources.get(related.loc.file)
+            && let Some((line, text, span)) = excerpt(&file.text, &related.loc)
+        {
+            excerpts.push((file.name.clone(), line, text, span, Some(related.message.clone())));
+        }
+    }
+    for (i, (name, line, text, span, label)) in excerpts.iter().enumerate() {
+        let kind = if i == 0 {
+            AnnotationKind::Primary
+        } else {
+            AnnotationKind::Context
+        };
+        let mut annotation = kind.span(span.clone());
+        if let Some(label) = label {
+            annotation = annotation.label(label.as_str());
+        }
+        group = group.element(
+            Snippet::source(text.as_str())
+                .line_start(*line)
+                .path(name.as_str())
+                .annotation(annotation),
+        );
+    }
+    if excerpts.is_empty()
+        && let Some(path) = &d.path
+    {
+        group = group.element(SnippetLevel::NOTE.message(format!("in `{path}`")));
+    }
+    if let Some(hint) = &d.hint {
+        group = group.element(SnippetLevel::HELP.message(hint.as_str()));
+    }
+    renderer.render(&[group])
+}
+
+/// `2 errors, 1 warning` — the closing line of a human report.
+pub fn summary(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+}
+
+/// One diagnostic as JSON tools read it: 1-based line and column.
+#[derive(Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub severity: Level,
+    pub code: &'a str,
+    pub message: &'a str,
+    pub file: Option<&'a str>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub hint: Option<&'a str>,
+}
+
+pub fn json<'a>(d: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a> {
+    let file = match d.loc {
+        Some(loc) => Some(sources.name(loc.file)),
+        None => d.path.as_deref(),
+    };
+    JsonDiagnostic {
+        severity: d.level,
+        code: d.code,
+        message: &d.message,
+        file,
+        line: d.loc.map(|l| l.line),
+        column: d.loc.map(|l| l.col),
+        hint: d.hint.as_deref(),
+    }
+}

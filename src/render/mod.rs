@@ -1,0 +1,4 @@
+//! Turning results into text for people and machines. Renderers build strings; the CLI
+//! decides where they go.
+
+pub mod diagnostics;

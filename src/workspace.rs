@@ -1,0 +1,97 @@
+//! A workspace run end to end up to the checked model: find the files, read and parse
+//! them, decode each, merge, and resolve references. Every problem is collected.
+
+use crate::diagnostic::Diagnostic;
+use crate::load::{self, ReadLimits, Sources};
+use crate::model::decode::{Decode, Decoder};
+use crate::model::{Model, Settings, resolve};
+use std::path::PathBuf;
+
+/// Everything read for one run, valid or not.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    pub sources: Sources,
+    pub model: Model,
+    pub settings: Settings,
+    /// The entity files read, in order.
+    pub files: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Workspace {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Loads and checks the workspace made of `paths` (files or folders).
+pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
+    let mut ws = Workspace::default();
+    let found = match load::discover(paths) {
+        Ok(found) => found,
+        Err(errors) => {
+            ws.diagnostics = errors.iter().map(|e| e.to_diagnostic()).collect();
+            return ws;
+        }
+    };
+    for path in &found.settings {
+        if let Some(node) = read_node(&mut ws, path, limits) {
+            let mut d = Decoder::default();
+            if let Some(settings) = Settings::decode(&node, &mut d) {
+                ws.settings = settings;
+            }
+            ws.diagnostics.extend(d.diagnostics);
+        }
+    }
+    for path in &found.documents {
+        if let Some(node) = read_node(&mut ws, path, limits) {
+            let (model, diagnostics) = Model::decode_document(&node);
+            ws.model.merge(model);
+            ws.diagnostics.extend(diagnostics);
+        }
+        let file = ws.sources.files().len() as u32 - 1;
+        ws.files.push(ws.sources.name(file).to_owned());
+    }
+    ws.diagnostics.extend(resolve::resolve(&ws.model));
+    sort_diagnostics(&mut ws.diagnostics);
+    ws
+}
+
+/// Reads and parses one file, registering it in the sources whatever happens.
+fn read_node(ws: &mut Workspace, path: &std::path::Path, limits: &ReadLimits) -> Option<load::Node> {
+    let text = match load::read_text(path, limits) {
+        Ok(text) => text,
+        Err(e) => {
+            ws.sources.add(path.to_path_buf(), String::new());
+            ws.diagnostics.push(e.to_diagnostic());
+            return None;
+        }
+    };
+    let file = ws.sources.add(path.to_path_buf(), String::new());
+    let parsed = load::parse(&text, file, limits);
+    ws.sources.set_text(file, text);
+    match parsed {
+        Ok(Some(node)) => Some(node),
+        Ok(None) => {
+            let name = ws.sources.name(file).to_owned();
+            ws.diagnostics.push(
+                Diagnostic::warning("empty-file", format!("`{name}` holds no entities"))
+                    .path(name)
+                    .hint("add entities under a top-level key such as `instruments:`, or delete the file"),
+            );
+            None
+        }
+        Err(diagnostic) => {
+            ws.diagnostics.push(diagnostic);
+            None
+        }
+    }
+}
+
+/// Diagnostics in file, line and column order, so output is the same on every run.
+fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| (d.loc.map(|l| (l.file, l.line, l.col)), d.path.clone());
+        key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
+    });
+}
