@@ -103,6 +103,13 @@ fn type_text(schema: &Value) -> String {
         let name = definition_name(reference);
         return format!("[{name}](#{})", name.to_lowercase());
     }
+    if let Some([single]) = schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
+        return type_text(single);
+    }
     if let Some(any) = schema.get("anyOf").and_then(Value::as_array) {
         let parts: Vec<String> = any
             .iter()
@@ -120,12 +127,17 @@ fn type_text(schema: &Value) -> String {
     }
     match schema.get("type") {
         Some(Value::String(t)) if t == "array" => {
-            format!("list of {}", schema.get("items").map_or("any".into(), type_text))
+            format!(
+                "list of {}",
+                schema.get("items").map_or("any".into(), type_text)
+            )
         }
-        Some(Value::String(t)) if t == "integer" => match (schema.get("minimum"), schema.get("maximum")) {
-            (Some(lo), Some(hi)) => format!("integer {lo}..{hi}"),
-            _ => "integer".into(),
-        },
+        Some(Value::String(t)) if t == "integer" => {
+            match (schema.get("minimum"), schema.get("maximum")) {
+                (Some(lo), Some(hi)) => format!("integer {lo}..{hi}"),
+                _ => "integer".into(),
+            }
+        }
         Some(Value::String(t)) => t.clone(),
         Some(Value::Array(types)) => types
             .iter()
@@ -148,7 +160,10 @@ fn fields_table(out: &mut String, definition: &Value) {
         .and_then(Value::as_array)
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let _ = writeln!(out, "| field | type | required | meaning |\n|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| field | type | required | meaning |\n|---|---|---|---|"
+    );
     if let Some(properties) = definition.get("properties").and_then(Value::as_object) {
         for (name, property) in properties {
             let description = property
@@ -159,7 +174,11 @@ fn fields_table(out: &mut String, definition: &Value) {
                 out,
                 "| `{name}` | {} | {} | {} |",
                 cell(&type_text(property)),
-                if required.contains(&name.as_str()) { "yes" } else { "" },
+                if required.contains(&name.as_str()) {
+                    "yes"
+                } else {
+                    ""
+                },
                 cell(description),
             );
         }
@@ -250,7 +269,10 @@ pub fn markdown() -> String {
     out.push_str("## Settings: `concord.yaml`\n\nAn optional `concord.yaml` at the workspace root holds settings, never entities.\n\n");
     let settings = settings_schema();
     fields_table(&mut out, &settings);
-    if let Some(definition) = settings.get("definitions").and_then(|d| d.get("RuleOverride")) {
+    if let Some(definition) = settings
+        .get("definitions")
+        .and_then(|d| d.get("RuleOverride"))
+    {
         out.push_str("### RuleOverride\n\n");
         fields_table(&mut out, definition);
     }

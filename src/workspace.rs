@@ -58,7 +58,11 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
 }
 
 /// Reads and parses one file, registering it in the sources whatever happens.
-fn read_node(ws: &mut Workspace, path: &std::path::Path, limits: &ReadLimits) -> Option<load::Node> {
+fn read_node(
+    ws: &mut Workspace,
+    path: &std::path::Path,
+    limits: &ReadLimits,
+) -> Option<load::Node> {
     let text = match load::read_text(path, limits) {
         Ok(text) => text,
         Err(e) => {
@@ -82,7 +86,7 @@ fn read_node(ws: &mut Workspace, path: &std::path::Path, limits: &ReadLimits) ->
             None
         }
         Err(diagnostic) => {
-            ws.diagnostics.push(diagnostic);
+            ws.diagnostics.push(*diagnostic);
             None
         }
     }

@@ -59,13 +59,19 @@ pub fn run() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::BAD_INPUT } else { exit::OK });
+            return ExitCode::from(if e.use_stderr() {
+                exit::BAD_INPUT
+            } else {
+                exit::OK
+            });
         }
     };
     let style = match cli.color {
         Color::Always => Style::Color,
         Color::Never => Style::Plain,
-        Color::Auto if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() => {
+        Color::Auto
+            if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() =>
+        {
             Style::Color
         }
         Color::Auto => Style::Plain,

@@ -29,7 +29,11 @@ pub fn run(args: Args, style: Style) -> Outcome {
         args.paths
     };
     let ws = workspace::load(&paths, &ReadLimits::default());
-    let code = if ws.has_errors() { exit::BAD_INPUT } else { exit::OK };
+    let code = if ws.has_errors() {
+        exit::BAD_INPUT
+    } else {
+        exit::OK
+    };
     let stdout = match args.format {
         Format::Human => human(&ws, style),
         Format::Json => json(&ws),

@@ -214,7 +214,8 @@ fn walk(dir: &Path, root: bool, out: &mut Vec<PathBuf>) -> Result<(), ReadError>
         }
         if entry.is_dir() {
             walk(&entry, false, out)?;
-        } else if is_yaml(&entry) && !(root && entry.file_name().is_some_and(|n| n == SETTINGS_FILE))
+        } else if is_yaml(&entry)
+            && !(root && entry.file_name().is_some_and(|n| n == SETTINGS_FILE))
         {
             out.push(entry);
         }
@@ -245,7 +246,7 @@ pub fn read_text(path: &Path, limits: &ReadLimits) -> Result<String, ReadError> 
 }
 
 /// Parses one file's text into a located tree. `None` for a file with no content.
-pub fn parse(text: &str, file: u32, limits: &ReadLimits) -> Result<Option<Node>, Diagnostic> {
+pub fn parse(text: &str, file: u32, limits: &ReadLimits) -> Result<Option<Node>, Box<Diagnostic>> {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = limits.max_depth;
     budget.max_nodes = limits.max_nodes;
@@ -265,7 +266,7 @@ pub fn parse(text: &str, file: u32, limits: &ReadLimits) -> Result<Option<Node>,
             set_file(&mut node, file);
             Ok(Some(node))
         }
-        Err(e) => Err(syntax_diagnostic(&e, text, file)),
+        Err(e) => Err(Box::new(syntax_diagnostic(&e, text, file, limits))),
     }
 }
 
@@ -292,12 +293,25 @@ fn set_file(node: &mut Node, file: u32) {
     }
 }
 
-fn syntax_diagnostic(error: &serde_saphyr::Error, text: &str, file: u32) -> Diagnostic {
+fn syntax_diagnostic(
+    error: &serde_saphyr::Error,
+    text: &str,
+    file: u32,
+    limits: &ReadLimits,
+) -> Diagnostic {
     use serde_saphyr::MessageFormatter;
     let inner = error.without_snippet();
     let raw = serde_saphyr::UserMessageFormatter.format_message(inner);
-    let message = clean_parser_message(&raw);
-    let (code, hint) = classify_parser_message(&message);
+    let cleaned = clean_parser_message(&raw);
+    let (code, hint) = classify_parser_message(&cleaned);
+    let message = if code == "too-deep" {
+        format!(
+            "nesting goes deeper than the limit of {} levels",
+            limits.max_depth
+        )
+    } else {
+        describe_breach(&cleaned).unwrap_or(cleaned)
+    };
     let loc = inner
         .location()
         .map(|l| loc_at(text, file, l.line() as u32, l.column() as u32))
@@ -322,21 +336,39 @@ fn clean_parser_message(raw: &str) -> String {
     }
 }
 
+/// Budget breaches arrive as `… breached: Name { field: 123 }`; say which limit in words.
+fn describe_breach(message: &str) -> Option<String> {
+    let (_, detail) = message.split_once("breached: ")?;
+    let inside = detail.split_once('{')?.1.trim_end_matches('}').trim();
+    let (field, value) = inside.split_once(':')?;
+    Some(format!(
+        "the file goes past the reader's limit on `{}` (reached {})",
+        field.trim(),
+        value.trim().split(',').next().unwrap_or("").trim()
+    ))
+}
+
 fn classify_parser_message(message: &str) -> (&'static str, Option<String>) {
     if message.contains("recursion limit") || message.contains("depth") {
         (
             "too-deep",
             Some("a workspace file never needs deep nesting; flatten the structure".into()),
         )
-    } else if message.contains("budget") || message.contains("alias") {
+    } else if message.contains("breached") || message.contains("alias") {
         (
             "yaml-limit",
-            Some("the file expands beyond the reader's limits (an alias bomb or a huge file)".into()),
+            Some("the file expands far beyond its size (an alias bomb?) or is too large; remove repeated aliases or split the file".into()),
         )
     } else if message.contains("duplicate") {
-        ("duplicate-key", Some("each key may appear once in a mapping".into()))
+        (
+            "duplicate-key",
+            Some("each key may appear once in a mapping".into()),
+        )
     } else {
-        ("yaml-syntax", Some("check the indentation, colons and brackets near this point".into()))
+        (
+            "yaml-syntax",
+            Some("check the indentation, colons and brackets near this point".into()),
+        )
     }
 }
 
@@ -347,7 +379,10 @@ pub fn loc_at(text: &str, file: u32, line: u32, col: u32) -> Loc {
         .take(line.saturating_sub(1) as usize)
         .map(str::len)
         .sum();
-    let line_text = text[line_start.min(text.len())..].lines().next().unwrap_or("");
+    let line_text = text[line_start.min(text.len())..]
+        .lines()
+        .next()
+        .unwrap_or("");
     let col_offset: usize = line_text
         .chars()
         .take(col.saturating_sub(1) as usize)
@@ -373,9 +408,15 @@ mod tests {
     #[test]
     fn keeps_line_and_column_of_values() {
         let node = parse_ok("a:\n  - id: MOF\n");
-        let Value::Map(entries) = &node.value else { panic!("not a map") };
-        let Value::Seq(items) = &entries[0].1.value else { panic!("not a seq") };
-        let Value::Map(fields) = &items[0].value else { panic!("not a map") };
+        let Value::Map(entries) = &node.value else {
+            panic!("not a map")
+        };
+        let Value::Seq(items) = &entries[0].1.value else {
+            panic!("not a seq")
+        };
+        let Value::Map(fields) = &items[0].value else {
+            panic!("not a map")
+        };
         assert_eq!((fields[0].1.loc.line, fields[0].1.loc.col), (2, 9));
         assert_eq!(fields[0].1.loc.offset, 11);
     }
@@ -383,14 +424,21 @@ mod tests {
     #[test]
     fn empty_and_comment_only_files_have_no_document() {
         assert_eq!(parse("", 0, &ReadLimits::default()), Ok(None));
-        assert_eq!(parse("# nothing\n---\n", 0, &ReadLimits::default()), Ok(None));
+        assert_eq!(
+            parse("# nothing\n---\n", 0, &ReadLimits::default()),
+            Ok(None)
+        );
     }
 
     #[test]
     fn syntax_errors_are_located_and_lowercase() {
         let err = parse("a: [1, 2\n", 0, &ReadLimits::default()).unwrap_err();
         assert_eq!(err.code, "yaml-syntax");
-        assert!(err.message.chars().next().unwrap().is_lowercase(), "{}", err.message);
+        assert!(
+            err.message.chars().next().unwrap().is_lowercase(),
+            "{}",
+            err.message
+        );
         assert!(!err.message.ends_with('.'));
         assert!(err.loc.is_some());
     }
@@ -400,6 +448,16 @@ mod tests {
         let text = format!("a: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
         let err = parse(&text, 0, &ReadLimits::default()).unwrap_err();
         assert_eq!(err.code, "too-deep");
+    }
+
+    #[test]
+    fn limit_breaches_are_named_in_words() {
+        let message = "YAML document too large: limits breached: Nodes { nodes: 250001 }";
+        assert_eq!(
+            describe_breach(message).as_deref(),
+            Some("the file goes past the reader's limit on `nodes` (reached 250001)")
+        );
+        assert_eq!(describe_breach("unclosed bracket"), None);
     }
 
     #[test]

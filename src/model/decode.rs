@@ -235,10 +235,17 @@ macro_rules! decode_fields {
     ($ty:ident, $f:ident, $d:ident { $($field:ident : $how:ident),* $(,)? } $(, $extra:ident : $e:expr)*) => {{
         $( let $field = $f.$how(stringify!($field), $d); )*
         $f.finish($d);
-        (|| Some($ty { $($field: $crate::decode_fields!(@take $how $field),)* $($extra: $e,)* }))()
+        $crate::model::decode::assemble(|| Some($ty { $($field: $crate::decode_fields!(@take $how $field),)* $($extra: $e,)* }))
     }};
     (@take req $x:ident) => { $x? };
     (@take $other:ident $x:ident) => { $x };
+}
+
+/// Runs the struct assembly of [`decode_fields!`], where `?` turns a missing required
+/// field into `None`.
+#[doc(hidden)]
+pub fn assemble<T>(build: impl FnOnce() -> Option<T>) -> Option<T> {
+    build()
 }
 
 /// Reads the fields of one mapping. Every field asked for becomes a known key; keys left
@@ -349,10 +356,13 @@ impl<'n> Fields<'n> {
                 format!("the keys of {} are: {}", self.what, backticked(&known))
             });
             d.report(
-                Diagnostic::error("unknown-key", format!("unknown key `{name}` in {}", self.what))
-                    .at(key.loc)
-                    .label("not a field here")
-                    .hint(hint),
+                Diagnostic::error(
+                    "unknown-key",
+                    format!("unknown key `{name}` in {}", self.what),
+                )
+                .at(key.loc)
+                .label("not a field here")
+                .hint(hint),
             );
         }
     }
@@ -386,7 +396,10 @@ mod tests {
         f.finish(&mut d);
         let codes: Vec<_> = d.diagnostics.iter().map(|x| x.code).collect();
         assert_eq!(codes, ["missing-field", "unknown-key"]);
-        assert_eq!(d.diagnostics[1].hint.as_deref(), Some("did you mean `name`?"));
+        assert_eq!(
+            d.diagnostics[1].hint.as_deref(),
+            Some("did you mean `name`?")
+        );
         assert_eq!(d.diagnostics[1].loc.unwrap().line, 2);
     }
 
@@ -414,7 +427,10 @@ mod tests {
         let n = node("a: households\nb: [firms, banks]\n");
         let mut d = Decoder::default();
         let mut f = Fields::of(&n, "scope", &mut d).unwrap();
-        assert_eq!(f.req::<OneOrMany<String>>("a", &mut d).unwrap().0, ["households"]);
+        assert_eq!(
+            f.req::<OneOrMany<String>>("a", &mut d).unwrap().0,
+            ["households"]
+        );
         assert_eq!(f.req::<OneOrMany<String>>("b", &mut d).unwrap().0.len(), 2);
     }
 }

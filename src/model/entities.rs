@@ -2,8 +2,8 @@
 //! become the descriptions of the JSON Schema and of `docs/schema.md`.
 
 use super::decode::{Decode, Decoder, Fields, Located, OneOrMany};
-use crate::decode_fields;
 use super::enums::*;
+use crate::decode_fields;
 use crate::load::{Loc, Node, Value};
 use chrono::NaiveDate;
 use schemars::JsonSchema;
@@ -66,7 +66,9 @@ impl Decode for Agency {
 pub struct Objective {
     /// Unique id; dotted ids such as `DD.consumption` read well but carry no meaning.
     pub id: Id,
+    /// Name in English.
     pub name: Located<String>,
+    /// Name in Chinese.
     pub name_zh: Option<Located<String>>,
     /// Policy family.
     pub domain: Located<Domain>,
@@ -81,6 +83,7 @@ pub struct Objective {
     /// Free-form tags that rules can read, e.g. `chokepoint`, `overcapacity`.
     #[serde(default)]
     pub tags: Vec<Located<String>>,
+    /// Free text for the reader.
     pub note: Option<Located<String>>,
     #[schemars(skip)]
     pub at: Loc,
@@ -114,7 +117,15 @@ impl Decode for Target {
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
         let mut f = Fields::of(node, "target", d)?;
-        decode_fields!(Target, f, d { value: req, year: req, baseline: opt })
+        decode_fields!(
+            Target,
+            f,
+            d {
+                value: req,
+                year: req,
+                baseline: opt
+            }
+        )
     }
 }
 
@@ -132,7 +143,14 @@ impl Decode for Baseline {
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
         let mut f = Fields::of(node, "baseline", d)?;
-        decode_fields!(Baseline, f, d { year: req, value: req })
+        decode_fields!(
+            Baseline,
+            f,
+            d {
+                year: req,
+                value: req
+            }
+        )
     }
 }
 
@@ -140,8 +158,11 @@ impl Decode for Baseline {
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Instrument {
+    /// Unique id within its kind.
     pub id: Id,
+    /// Name in English.
     pub name: Located<String>,
+    /// Name in Chinese.
     pub name_zh: Option<Located<String>>,
     /// The lever it pulls.
     pub kind: Located<InstrumentKind>,
@@ -175,6 +196,7 @@ pub struct Instrument {
     pub primary_objective: Option<Id>,
     /// Where the instrument is documented (a paper section, a document number).
     pub source: Option<Located<String>>,
+    /// Free text for the reader.
     pub note: Option<Located<String>>,
     #[schemars(skip)]
     pub at: Loc,
@@ -202,6 +224,7 @@ pub struct Effect {
     pub confidence: Option<Located<Confidence>>,
     /// Months before the effect shows.
     pub lag_months: Option<Located<i64>>,
+    /// Free text for the reader.
     pub note: Option<Located<String>>,
 }
 
@@ -211,7 +234,17 @@ impl Decode for Effect {
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
         let mut f = Fields::of(node, "target", d)?;
-        decode_fields!(Effect, f, d { objective: req, effect: req, confidence: opt, lag_months: opt, note: opt })
+        decode_fields!(
+            Effect,
+            f,
+            d {
+                objective: req,
+                effect: req,
+                confidence: opt,
+                lag_months: opt,
+                note: opt
+            }
+        )
     }
 }
 
@@ -232,7 +265,15 @@ impl Decode for Budget {
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
         let mut f = Fields::of(node, "budget", d)?;
-        decode_fields!(Budget, f, d { amount: req, currency: req, envelope: opt })
+        decode_fields!(
+            Budget,
+            f,
+            d {
+                amount: req,
+                currency: req,
+                envelope: opt
+            }
+        )
     }
 }
 
@@ -254,7 +295,15 @@ impl Decode for Horizon {
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
         let mut f = Fields::of(node, "horizon", d)?;
-        decode_fields!(Horizon, f, d { start: req, end: opt, renewal: opt })
+        decode_fields!(
+            Horizon,
+            f,
+            d {
+                start: req,
+                end: opt,
+                renewal: opt
+            }
+        )
     }
 }
 
@@ -281,7 +330,16 @@ impl Decode for Scope {
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
         let mut f = Fields::of(node, "scope", d)?;
-        decode_fields!(Scope, f, d { sectors: list, regions: list, beneficiaries: dflt, income_targeting: opt })
+        decode_fields!(
+            Scope,
+            f,
+            d {
+                sectors: list,
+                regions: list,
+                beneficiaries: dflt,
+                income_targeting: opt
+            }
+        )
     }
 }
 
@@ -315,7 +373,9 @@ impl Decode for Interaction {
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Mechanism {
+    /// Unique id within its kind.
     pub id: Id,
+    /// Name in English.
     pub name: Located<String>,
     pub kind: Located<MechanismKind>,
     /// Ids of the agencies it joins.
@@ -323,6 +383,7 @@ pub struct Mechanism {
     /// Ids of the objectives it coordinates; all objectives when empty.
     #[serde(default)]
     pub covers: Vec<Id>,
+    /// Free text for the reader.
     pub note: Option<Located<String>>,
     #[schemars(skip)]
     pub at: Loc,
@@ -342,13 +403,16 @@ impl Decode for Mechanism {
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Envelope {
+    /// Unique id within its kind.
     pub id: Id,
+    /// Name in English.
     pub name: Located<String>,
     /// Size of the pool, zero or more, in `currency`.
     pub total: Located<f64>,
     pub currency: Located<Currency>,
     /// Id of a larger envelope this one is carved from.
     pub parent: Option<Id>,
+    /// Free text for the reader.
     pub note: Option<Located<String>>,
     #[schemars(skip)]
     pub at: Loc,
@@ -395,7 +459,10 @@ impl Decode for Series {
                     }
                 };
                 let value = f64::decode(v, d).map(|x| Located::new(x, v.loc));
-                Some(Point { year: year?, value: value? })
+                Some(Point {
+                    year: year?,
+                    value: value?,
+                })
             })
             .collect();
         points.sort_by_key(|p| p.year.value);
@@ -421,8 +488,11 @@ impl JsonSchema for Series {
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Indicator {
+    /// Unique id within its kind.
     pub id: Id,
+    /// Name in English.
     pub name: Located<String>,
+    /// Name in Chinese.
     pub name_zh: Option<Located<String>>,
     pub unit: Located<Unit>,
     /// Where the figures come from.
@@ -432,6 +502,8 @@ pub struct Indicator {
     pub identity: Vec<Id>,
     /// The values by year.
     pub series: Series,
+    /// Free text for the reader.
+    pub note: Option<Located<String>>,
     #[schemars(skip)]
     pub at: Loc,
 }
@@ -442,7 +514,7 @@ impl Decode for Indicator {
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
         let mut f = open(node, "indicator", d)?;
-        decode_fields!(Indicator, f, d { id: req, name: req, name_zh: opt, unit: req, source: opt, identity: list, series: req }, at: node.loc)
+        decode_fields!(Indicator, f, d { id: req, name: req, name_zh: opt, unit: req, source: opt, identity: list, series: req, note: opt }, at: node.loc)
     }
 }
 
@@ -468,6 +540,7 @@ impl Decode for Years {
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Claim {
+    /// Unique id within its kind.
     pub id: Id,
     /// The statement in words.
     pub text: Located<String>,
@@ -479,6 +552,8 @@ pub struct Claim {
     pub predicate: Located<String>,
     /// Who made the statement, and where.
     pub source: Option<Located<String>>,
+    /// Free text for the reader.
+    pub note: Option<Located<String>>,
     #[schemars(skip)]
     pub at: Loc,
 }
@@ -489,7 +564,7 @@ impl Decode for Claim {
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
         let mut f = open(node, "claim", d)?;
-        decode_fields!(Claim, f, d { id: req, text: req, indicator: req, years: req, predicate: req, source: opt }, at: node.loc)
+        decode_fields!(Claim, f, d { id: req, text: req, indicator: req, years: req, predicate: req, source: opt, note: opt }, at: node.loc)
     }
 }
 
@@ -497,7 +572,9 @@ impl Decode for Claim {
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Package {
+    /// Unique id within its kind.
     pub id: Id,
+    /// Name in English.
     pub name: Located<String>,
     /// Date of issue.
     pub issued: Option<Located<NaiveDate>>,
@@ -509,6 +586,7 @@ pub struct Package {
     pub instruments: Vec<Id>,
     /// Ids of the objectives it pursues.
     pub objectives: Vec<Id>,
+    /// Free text for the reader.
     pub note: Option<Located<String>>,
     #[schemars(skip)]
     pub at: Loc,

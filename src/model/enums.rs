@@ -72,7 +72,10 @@ fn decode_word<T: Copy>(
     parse: fn(&str) -> Option<T>,
 ) -> Option<T> {
     let names: Vec<&str> = all.iter().map(|v| v.1).collect();
-    let Some(text) = node.scalar_text().filter(|_| !matches!(node.value, Value::Null)) else {
+    let Some(text) = node
+        .scalar_text()
+        .filter(|_| !matches!(node.value, Value::Null))
+    else {
         d.wrong_type(node, &format!("one of {}", backticked(&names)));
         return None;
     };

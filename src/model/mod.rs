@@ -51,6 +51,10 @@ pub struct Model {
     /// Accepted findings.
     #[serde(default)]
     pub waivers: Vec<Waiver>,
+    /// Ids of entities that were declared but could not be decoded, by kind: references to
+    /// them are not reported again as unknown.
+    #[schemars(skip)]
+    pub broken_ids: Vec<(&'static str, String)>,
 }
 
 /// The top-level keys, in the order the format documents them.
@@ -96,6 +100,7 @@ impl Model {
         self.claims.extend(other.claims);
         self.packages.extend(other.packages);
         self.waivers.extend(other.waivers);
+        self.broken_ids.extend(other.broken_ids);
     }
 
     /// Decodes one file's document, reporting every problem in it.
@@ -103,22 +108,41 @@ impl Model {
         let mut d = Decoder::default();
         let mut model = Model::default();
         let Value::Map(entries) = &node.value else {
-            d.wrong_type(node, "a mapping of top-level keys (`agencies:`, `instruments:` …)");
+            d.wrong_type(
+                node,
+                "a mapping of top-level keys (`agencies:`, `instruments:` …)",
+            );
             return (model, d.diagnostics);
         };
         for (key, value) in entries {
             let name = key.scalar_text().unwrap_or_default();
             match name.as_str() {
-                "agencies" => model.agencies = list(value, &mut d),
-                "objectives" => model.objectives = list(value, &mut d),
-                "instruments" => model.instruments = list(value, &mut d),
-                "interactions" => model.interactions = list(value, &mut d),
-                "mechanisms" => model.mechanisms = list(value, &mut d),
-                "envelopes" => model.envelopes = list(value, &mut d),
-                "indicators" => model.indicators = list(value, &mut d),
-                "claims" => model.claims = list(value, &mut d),
-                "packages" => model.packages = list(value, &mut d),
-                "waivers" => model.waivers = list(value, &mut d),
+                "agencies" => {
+                    model.agencies = list(value, "agencies", &mut model.broken_ids, &mut d)
+                }
+                "objectives" => {
+                    model.objectives = list(value, "objectives", &mut model.broken_ids, &mut d)
+                }
+                "instruments" => {
+                    model.instruments = list(value, "instruments", &mut model.broken_ids, &mut d)
+                }
+                "interactions" => {
+                    model.interactions = list(value, "interactions", &mut model.broken_ids, &mut d)
+                }
+                "mechanisms" => {
+                    model.mechanisms = list(value, "mechanisms", &mut model.broken_ids, &mut d)
+                }
+                "envelopes" => {
+                    model.envelopes = list(value, "envelopes", &mut model.broken_ids, &mut d)
+                }
+                "indicators" => {
+                    model.indicators = list(value, "indicators", &mut model.broken_ids, &mut d)
+                }
+                "claims" => model.claims = list(value, "claims", &mut model.broken_ids, &mut d),
+                "packages" => {
+                    model.packages = list(value, "packages", &mut model.broken_ids, &mut d)
+                }
+                "waivers" => model.waivers = list(value, "waivers", &mut model.broken_ids, &mut d),
                 _ => d.report(unknown_top_level(&name, key)),
             }
         }
@@ -126,13 +150,47 @@ impl Model {
     }
 }
 
-fn list<T: Decode>(node: &Node, d: &mut Decoder) -> Vec<T> {
-    Vec::<T>::decode(node, d).unwrap_or_default()
+/// Decodes a top-level list item by item, remembering the ids of items that fail.
+fn list<T: Decode>(
+    node: &Node,
+    kind: &'static str,
+    broken: &mut Vec<(&'static str, String)>,
+    d: &mut Decoder,
+) -> Vec<T> {
+    let items = match &node.value {
+        Value::Seq(items) => items,
+        Value::Null => return Vec::new(),
+        _ => {
+            d.wrong_type(node, &format!("a list of {kind}"));
+            return Vec::new();
+        }
+    };
+    let mut decoded = Vec::with_capacity(items.len());
+    for item in items {
+        match T::decode(item, d) {
+            Some(value) => decoded.push(value),
+            None => broken.extend(declared_id(item).map(|id| (kind, id))),
+        }
+    }
+    decoded
+}
+
+fn declared_id(node: &Node) -> Option<String> {
+    let Value::Map(entries) = &node.value else {
+        return None;
+    };
+    entries
+        .iter()
+        .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == "id"))
+        .and_then(|(_, v)| v.scalar_text())
 }
 
 fn unknown_top_level(name: &str, key: &Node) -> Diagnostic {
     let hint = did_you_mean(name, KINDS).unwrap_or_else(|| {
-        format!("a workspace file holds only these keys: {}", backticked(&KINDS))
+        format!(
+            "a workspace file holds only these keys: {}",
+            backticked(&KINDS)
+        )
     });
     Diagnostic::error("unknown-key", format!("unknown top-level key `{name}`"))
         .at(key.loc)

@@ -2,9 +2,9 @@
 //! somewhere, values that make sense together, an objective tree without cycles, and claim
 //! predicates that compile.
 
-use super::Model;
 use super::decode::Located;
 use super::entities::Id;
+use super::{KINDS, Model};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::load::Loc;
 use std::collections::HashMap;
@@ -51,7 +51,7 @@ impl ResolveError {
             ResolveError::BadPredicate { .. } => "bad-predicate",
             ResolveError::Negative { .. } => "out-of-range",
             ResolveError::SelfReference { .. } => "self-reference",
-            ResolveError::PrimaryNotTargeted { .. } => "unknown-reference",
+            ResolveError::PrimaryNotTargeted { .. } => "primary-not-targeted",
             ResolveError::MissingRegion { .. } => "missing-field",
         }
     }
@@ -66,11 +66,14 @@ struct Ids<'m> {
     kind: &'static str,
     map: HashMap<&'m str, &'m Id>,
     sorted: Vec<&'m str>,
+    /// Ids declared by entities that failed to decode: already reported, so not dangling.
+    broken: Vec<&'m str>,
 }
 
 impl<'m> Ids<'m> {
     fn new<T: 'm>(
         kind: &'static str,
+        model: &'m Model,
         items: &'m [T],
         id: impl Fn(&'m T) -> &'m Id,
         out: &mut Vec<Diagnostic>,
@@ -87,7 +90,7 @@ impl<'m> Ids<'m> {
                     .at(this.loc)
                     .label("defined again here")
                     .related(first.loc, "first defined here")
-                    .hint(format!("ids are unique across all files; rename one of the two {kind}s")),
+                    .hint("ids are unique across all files; rename one of the two"),
                 );
             } else {
                 map.insert(this.value.as_str(), this);
@@ -95,11 +98,27 @@ impl<'m> Ids<'m> {
         }
         let mut sorted: Vec<&str> = map.keys().copied().collect();
         sorted.sort_unstable();
-        Ids { kind, map, sorted }
+        let plural = KINDS
+            .iter()
+            .find(|k| singular(k) == kind)
+            .copied()
+            .unwrap_or_default();
+        let broken = model
+            .broken_ids
+            .iter()
+            .filter(|(k, _)| *k == plural)
+            .map(|(_, id)| id.as_str())
+            .collect();
+        Ids {
+            kind,
+            map,
+            sorted,
+            broken,
+        }
     }
 
     fn contains(&self, id: &str) -> bool {
-        self.map.contains_key(id)
+        self.map.contains_key(id) || self.broken.contains(&id)
     }
 
     /// Reports `reference` unless it names an id of this kind.
@@ -116,8 +135,12 @@ impl<'m> Ids<'m> {
             .iter()
             .chain(also.iter().flat_map(|ids| ids.sorted.iter()))
             .copied();
-        let hint = did_you_mean(&reference.value, candidates)
-            .unwrap_or_else(|| format!("no {} has this id; check the spelling or declare it", self.kind));
+        let hint = did_you_mean(&reference.value, candidates).unwrap_or_else(|| {
+            format!(
+                "no {} has this id; check the spelling or declare it",
+                self.kind
+            )
+        });
         ResolveError::Dangling {
             kind: self.kind,
             id: reference.value.clone(),
@@ -129,17 +152,25 @@ impl<'m> Ids<'m> {
     }
 }
 
+/// `agencies` → `agency`, for matching broken ids to their kind.
+fn singular(plural: &str) -> String {
+    match plural.strip_suffix("ies") {
+        Some(stem) => format!("{stem}y"),
+        None => plural.trim_end_matches('s').to_owned(),
+    }
+}
+
 /// Runs every cross-reference check and returns the problems found.
 pub fn resolve(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let agencies = Ids::new("agency", &model.agencies, |a| &a.id, &mut out);
-    let objectives = Ids::new("objective", &model.objectives, |o| &o.id, &mut out);
-    let instruments = Ids::new("instrument", &model.instruments, |i| &i.id, &mut out);
-    let mechanisms = Ids::new("mechanism", &model.mechanisms, |m| &m.id, &mut out);
-    let envelopes = Ids::new("envelope", &model.envelopes, |e| &e.id, &mut out);
-    let indicators = Ids::new("indicator", &model.indicators, |i| &i.id, &mut out);
-    let claims = Ids::new("claim", &model.claims, |c| &c.id, &mut out);
-    let packages = Ids::new("package", &model.packages, |p| &p.id, &mut out);
+    let agencies = Ids::new("agency", model, &model.agencies, |a| &a.id, &mut out);
+    let objectives = Ids::new("objective", model, &model.objectives, |o| &o.id, &mut out);
+    let instruments = Ids::new("instrument", model, &model.instruments, |i| &i.id, &mut out);
+    let mechanisms = Ids::new("mechanism", model, &model.mechanisms, |m| &m.id, &mut out);
+    let envelopes = Ids::new("envelope", model, &model.envelopes, |e| &e.id, &mut out);
+    let indicators = Ids::new("indicator", model, &model.indicators, |i| &i.id, &mut out);
+    let claims = Ids::new("claim", model, &model.claims, |c| &c.id, &mut out);
+    let packages = Ids::new("package", model, &model.packages, |p| &p.id, &mut out);
 
     for agency in &model.agencies {
         if agency.level.value != super::Level::Central && agency.region.is_none() {
@@ -183,15 +214,24 @@ pub fn resolve(model: &Model) -> Vec<Diagnostic> {
     check_parent_cycles(model, &mut out);
 
     for instrument in &model.instruments {
-        check_instrument(instrument, &agencies, &objectives, &instruments, &envelopes, &mut out);
+        check_instrument(
+            instrument,
+            &agencies,
+            &objectives,
+            &instruments,
+            &envelopes,
+            &mut out,
+        );
     }
 
     for interaction in &model.interactions {
         for (end, field) in [(&interaction.from, "from"), (&interaction.to, "to")] {
             if !objectives.contains(&end.value) && !instruments.contains(&end.value) {
-                out.push(objectives.dangling(end, field, &[&instruments]).label(
-                    "no objective or instrument has this id",
-                ));
+                out.push(
+                    objectives
+                        .dangling(end, field, &[&instruments])
+                        .label("no objective or instrument has this id"),
+                );
             }
         }
     }
@@ -320,7 +360,10 @@ fn check_instrument(
         }
     }
     if let Some(horizon) = &instrument.horizon
-        && let Some(end) = horizon.end.as_ref().filter(|e| e.value < horizon.start.value)
+        && let Some(end) = horizon
+            .end
+            .as_ref()
+            .filter(|e| e.value < horizon.start.value)
     {
         out.push(
             ResolveError::EndsBeforeStart {
@@ -442,7 +485,11 @@ fn report_cycle(model: &Model, cycle: &[usize], out: &mut Vec<Diagnostic>) {
         return;
     };
     let rotate = cycle.iter().position(|&i| i == first).unwrap_or(0);
-    let ordered: Vec<usize> = cycle[rotate..].iter().chain(&cycle[..rotate]).copied().collect();
+    let ordered: Vec<usize> = cycle[rotate..]
+        .iter()
+        .chain(&cycle[..rotate])
+        .copied()
+        .collect();
     let mut names: Vec<String> = ordered
         .iter()
         .map(|&i| format!("`{}`", model.objectives[i].id.value))

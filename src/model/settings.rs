@@ -32,7 +32,16 @@ impl Decode for Settings {
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
         let mut f = Fields::of(node, "the settings", d)?;
-        decode_fields!(Settings, f, d { rule_folders: list, rules: dflt, fail_on: opt, rule_timeout_ms: opt })
+        decode_fields!(
+            Settings,
+            f,
+            d {
+                rule_folders: list,
+                rules: dflt,
+                fail_on: opt,
+                rule_timeout_ms: opt
+            }
+        )
     }
 }
 
@@ -110,7 +119,15 @@ impl Decode for RuleOverride {
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
         let mut f = Fields::of(node, "the rule override", d)?;
-        decode_fields!(RuleOverride, f, d { enabled: opt, severity: opt, params: dflt })
+        decode_fields!(
+            RuleOverride,
+            f,
+            d {
+                enabled: opt,
+                severity: opt,
+                params: dflt
+            }
+        )
     }
 }
 
@@ -143,7 +160,10 @@ fn param_value(node: &Node, d: &mut Decoder) -> Option<ParamValue> {
             d.report(
                 Diagnostic::error(
                     "wrong-type",
-                    format!("expected a scalar or a list, found {}", node.value.describe()),
+                    format!(
+                        "expected a scalar or a list, found {}",
+                        node.value.describe()
+                    ),
                 )
                 .at(node.loc)
                 .label("parameters are numbers, strings, booleans or lists of them"),

@@ -63,7 +63,13 @@ fn render_one(d: &Diagnostic, sources: &Sources, renderer: &Renderer) -> String 
         if let Some(file) = sources.get(related.loc.file)
             && let Some((line, text, span)) = excerpt(&file.text, &related.loc)
         {
-            excerpts.push((file.name.clone(), line, text, span, Some(related.message.clone())));
+            excerpts.push((
+                file.name.clone(),
+                line,
+                text,
+                span,
+                Some(related.message.clone()),
+            ));
         }
     }
     for (i, (name, line, text, span, label)) in excerpts.iter().enumerate() {
@@ -99,7 +105,11 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }
 
 /// One diagnostic as JSON tools read it: 1-based line and column.

@@ -1,0 +1,221 @@
+//! Whole inputs, good and hostile: valid workspaces, folders, empty and broken files, and
+//! files built to exhaust a parser. Each ends in a clear message and a documented exit code.
+
+mod common;
+
+use common::{normative_example, root, run_in};
+use std::path::Path;
+
+fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, contents).unwrap();
+}
+
+#[test]
+fn the_normative_example_is_valid() {
+    let run = run_in(
+        &root(),
+        &[
+            "validate",
+            "tests/fixtures/format/workspace.yaml",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(
+        report["files"],
+        serde_json::json!(["tests/fixtures/format/workspace.yaml"])
+    );
+    let counts = &report["counts"];
+    for (kind, n) in [
+        ("agencies", 5),
+        ("objectives", 4),
+        ("instruments", 3),
+        ("interactions", 1),
+        ("mechanisms", 1),
+        ("envelopes", 1),
+        ("indicators", 3),
+        ("claims", 1),
+        ("packages", 1),
+        ("waivers", 1),
+    ] {
+        assert_eq!(counts[kind], n, "{kind}");
+    }
+    assert_eq!(report["diagnostics"], serde_json::json!([]));
+}
+
+#[test]
+fn the_reference_workspace_is_valid_and_complete() {
+    let run = run_in(&root(), &["validate", "policies", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let report = run.json();
+    assert!(report["counts"]["instruments"].as_u64().unwrap() >= 40);
+    assert!(report["files"].as_array().unwrap().len() >= 5);
+    let human = run_in(&root(), &["validate", "policies"]);
+    assert_eq!(human.code, 0);
+    assert!(human.stdout.starts_with("valid: "), "{}", human.stdout);
+}
+
+#[test]
+fn the_reference_workspace_names_the_six_coordinating_agencies() {
+    let agencies = std::fs::read_to_string(root().join("policies/agencies.yaml")).unwrap();
+    for id in ["MOF", "PBOC", "MOFCOM", "MIIT", "NDRC", "MOHRSS"] {
+        assert!(agencies.contains(&format!("id: {id}\n")), "{id} missing");
+    }
+}
+
+#[test]
+fn files_of_a_folder_merge_and_ids_are_unique_across_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "ws/a.yaml",
+        "agencies:\n  - { id: MOF, name: Finance, kind: ministry, level: central }\n",
+    );
+    write(
+        dir.path(),
+        "ws/sub/b.yml",
+        "agencies:\n  - { id: MOF, name: Again, kind: ministry, level: central }\n",
+    );
+    write(dir.path(), "ws/notes.txt", "not read");
+    let run = run_in(dir.path(), &["validate", "ws"]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn a_folder_without_yaml_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "empty/readme.txt", "nothing here");
+    let run = run_in(dir.path(), &["validate", "empty"]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn a_missing_path_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(dir.path(), &["validate", "nowhere"]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn an_empty_file_is_a_warning_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ws/empty.yaml", "");
+    write(
+        dir.path(),
+        "ws/agencies.yaml",
+        "agencies:\n  - { id: MOF, name: Finance, kind: ministry, level: central }\n",
+    );
+    let run = run_in(dir.path(), &["validate", "ws"]);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn an_unreadable_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("ws")).unwrap();
+    std::os::unix::fs::symlink("gone.yaml", dir.path().join("ws/dangling.yaml")).unwrap();
+    let run = run_in(dir.path(), &["validate", "ws"]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn invalid_utf8_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad.yaml", b"agencies:\n  - id: M\xffF\n");
+    let run = run_in(dir.path(), &["validate", "bad.yaml"]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn an_alias_bomb_is_refused() {
+    let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bomb.yaml", text);
+    let run = run_in(dir.path(), &["validate", "bomb.yaml", "--format", "json"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.json()["diagnostics"][0]["code"], "yaml-limit");
+}
+
+#[test]
+fn ten_thousand_levels_of_nesting_are_refused() {
+    let text = format!("agencies: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deep.yaml", text);
+    let run = run_in(dir.path(), &["validate", "deep.yaml"]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn a_hundred_megabyte_file_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "agencies:\n  - id: MOF\n    name: Ministry of Finance\n    kind: ministry\n    level: central\n    note: \"",
+    );
+    text.push_str(&"x".repeat(100 * 1024 * 1024));
+    text.push_str("\"\n");
+    write(dir.path(), "big.yaml", text);
+    let run = run_in(dir.path(), &["validate", "big.yaml", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.json()["counts"]["agencies"], 1);
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = std::fs::File::create(dir.path().join("huge.yaml")).unwrap();
+    file.set_len(300 * 1024 * 1024).unwrap();
+    let run = run_in(dir.path(), &["validate", "huge.yaml"]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn chinese_text_is_kept_and_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = normative_example().replace(
+        "    name_zh: 财政部\n",
+        "    name_zh: 财政部\n    简称: 财政\n",
+    );
+    write(dir.path(), "ws.yaml", text);
+    let run = run_in(dir.path(), &["validate", "ws.yaml"]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(dir.path(), &["validate", "--format", "yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("invalid value 'yaml'"),
+        "{}",
+        run.stderr
+    );
+    let run = run_in(dir.path(), &["frobnicate"]);
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn output_is_the_same_on_every_run() {
+    let first = run_in(&root(), &["validate", "policies", "--format", "json"]);
+    let second = run_in(&root(), &["validate", "policies", "--format", "json"]);
+    assert_eq!(first.stdout, second.stdout);
+}
