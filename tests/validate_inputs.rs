@@ -219,3 +219,33 @@ fn output_is_the_same_on_every_run() {
     let second = run_in(&root(), &["validate", "policies", "--format", "json"]);
     assert_eq!(first.stdout, second.stdout);
 }
+
+#[test]
+fn settings_in_concord_yaml_are_checked_apart_from_entities() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "ws/agencies.yaml",
+        "agencies:\n  - { id: MOF, name: Finance, kind: ministry, level: central }\n",
+    );
+    write(
+        dir.path(),
+        "ws/concord.yaml",
+        "fail_on: medium\nrules:\n  CRD004: { severity: low, params: { months: 18 } }\n",
+    );
+    let good = run_in(dir.path(), &["validate", "ws", "--format", "json"]);
+    assert_eq!(good.code, 0, "{}", good.stdout);
+    assert_eq!(
+        good.json()["files"],
+        serde_json::json!(["ws/agencies.yaml"])
+    );
+
+    write(
+        dir.path(),
+        "ws/concord.yaml",
+        "fail_on: sometimes\nrule_folder: [x]\n",
+    );
+    let bad = run_in(dir.path(), &["validate", "ws"]);
+    assert_eq!(bad.code, 2);
+    insta::assert_snapshot!(bad.transcript());
+}

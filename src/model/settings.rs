@@ -1,10 +1,10 @@
 //! Workspace settings from `concord.yaml`: where rules live, how they are tuned, and when
 //! a check fails. Settings are not entities and never merge with them.
 
-use super::decode::{Decode, Decoder, Fields, Located};
+use super::decode::{Decode, Decoder, Fields, Located, backticked};
 use super::enums::Severity;
 use crate::decode_fields;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::load::{Node, Value};
 use schemars::JsonSchema;
 use std::collections::BTreeMap;
@@ -57,10 +57,27 @@ impl Decode for FailOn {
         "`low`, `medium`, `high` or `never`".into()
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
-        if node.value == Value::Str("never".into()) {
+        let text = node.scalar_text().unwrap_or_default();
+        if text == "never" {
             return Some(FailOn::Never);
         }
-        Severity::decode(node, d).map(FailOn::At)
+        if let Some(severity) = Severity::parse(&text) {
+            return Some(FailOn::At(severity));
+        }
+        let allowed = ["low", "medium", "high", "never"];
+        let suggestion = did_you_mean(&text, allowed)
+            .map(|s| format!("{s} "))
+            .unwrap_or_default();
+        d.report(
+            Diagnostic::error("unknown-value", format!("unknown fail threshold `{text}`"))
+                .at(node.loc)
+                .label("not an allowed value")
+                .hint(format!(
+                    "{suggestion}allowed values: {}",
+                    backticked(&allowed)
+                )),
+        );
+        None
     }
 }
 
