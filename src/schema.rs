@@ -88,6 +88,9 @@ fn vocabularies() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
         ("IncomeTargeting", rows(model::IncomeTargeting::ALL)),
         ("InfraType", rows(model::InfraType::ALL)),
         ("MechanismKind", rows(model::MechanismKind::ALL)),
+        ("AllocationBasis", rows(model::AllocationBasis::ALL)),
+        ("Executor", rows(model::Executor::ALL)),
+        ("Ownership", rows(model::Ownership::ALL)),
         ("Unit", rows(model::Unit::ALL)),
         ("Severity", rows(model::Severity::ALL)),
     ]

@@ -194,6 +194,25 @@ pub struct Instrument {
     pub replaces: Option<Id>,
     /// Id of the objective it is mainly assigned to; must be one of its targets.
     pub primary_objective: Option<Id>,
+    /// Ids of instruments it is explicitly coordinated with (a joint design or notice).
+    #[serde(default)]
+    pub coordinated_with: Vec<Id>,
+    /// What one unit of support is, and how much of it this instrument gives.
+    pub support: Option<Support>,
+    /// How the money is divided among regions.
+    pub allocation: Option<Allocation>,
+    /// Who carries the instrument out: `central`, `local` or `joint`.
+    pub executor: Option<Located<Executor>>,
+    /// Share of the cost borne by the central government, 0 to 1.
+    pub central_share: Option<Located<f64>>,
+    /// Who may benefit, where eligibility is restricted.
+    pub eligibility: Option<Eligibility>,
+    /// Whether it finances capital expenditure that adds production capacity.
+    pub capex: Option<Located<bool>>,
+    /// Whether support is conditional on retiring at least as much old capacity.
+    pub capacity_replacement: Option<Located<bool>>,
+    /// Share of the budget that goes to new-type infrastructure, 0 to 1, for mixed programmes.
+    pub new_infra_share: Option<Located<f64>>,
     /// Where the instrument is documented (a paper section, a document number).
     pub source: Option<Located<String>>,
     /// Free text for the reader.
@@ -208,7 +227,93 @@ impl Decode for Instrument {
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
         let mut f = open(node, "instrument", d)?;
-        decode_fields!(Instrument, f, d { id: req, name: req, name_zh: opt, kind: req, owner: req, co_owners: list, stance: opt, targets: req, budget: opt, horizon: opt, scope: opt, upgrade_category: opt, infra_type: opt, requires: list, continues: opt, replaces: opt, primary_objective: opt, source: opt, note: opt }, at: node.loc)
+        decode_fields!(Instrument, f, d { id: req, name: req, name_zh: opt, kind: req, owner: req, co_owners: list, stance: opt, targets: req, budget: opt, horizon: opt, scope: opt, upgrade_category: opt, infra_type: opt, requires: list, continues: opt, replaces: opt, primary_objective: opt, coordinated_with: list, support: opt, allocation: opt, executor: opt, central_share: opt, eligibility: opt, capex: opt, capacity_replacement: opt, new_infra_share: opt, source: opt, note: opt }, at: node.loc)
+    }
+}
+
+/// A unit of support (one equipment loan, one vehicle) and how much is given per unit.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Support {
+    /// Free-form id of the supported unit, e.g. `equipment_loan`; instruments naming the
+    /// same unit stack on it.
+    pub unit: Located<String>,
+    /// Support per unit, e.g. percentage points of interest or percent of the price.
+    pub rate: Located<f64>,
+    /// Most combined support per unit that the rules allow, in the same terms as `rate`.
+    pub cap: Option<Located<f64>>,
+}
+
+impl Decode for Support {
+    fn expected() -> String {
+        "a support mapping (`unit`, `rate`, `cap`)".into()
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        let mut f = Fields::of(node, "support", d)?;
+        decode_fields!(
+            Support,
+            f,
+            d {
+                unit: req,
+                rate: req,
+                cap: opt
+            }
+        )
+    }
+}
+
+/// How an instrument's money is divided among regions.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Allocation {
+    /// What the division follows.
+    pub basis: Located<AllocationBasis>,
+    /// Regions given extra weight, e.g. `central`, `western`, `rural`, `northeast`.
+    #[serde(default)]
+    pub weights: Vec<Located<String>>,
+}
+
+impl Decode for Allocation {
+    fn expected() -> String {
+        "an allocation mapping (`basis`, `weights`)".into()
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        let mut f = Fields::of(node, "allocation", d)?;
+        decode_fields!(
+            Allocation,
+            f,
+            d {
+                basis: req,
+                weights: list
+            }
+        )
+    }
+}
+
+/// Restrictions on who may benefit.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Eligibility {
+    /// Only producers or sellers registered in the granting locality qualify.
+    pub local_only: Option<Located<bool>>,
+    /// Only firms of this ownership qualify.
+    pub ownership: Option<Located<Ownership>>,
+}
+
+impl Decode for Eligibility {
+    fn expected() -> String {
+        "an eligibility mapping (`local_only`, `ownership`)".into()
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        let mut f = Fields::of(node, "eligibility", d)?;
+        decode_fields!(
+            Eligibility,
+            f,
+            d {
+                local_only: opt,
+                ownership: opt
+            }
+        )
     }
 }
 

@@ -238,6 +238,38 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What an allocation of money among regions follows.
+    AllocationBasis {
+        Gdp = "gdp": "regional GDP",
+        ExistingStock = "existing_stock": "the existing stock of assets or past spending",
+        Population = "population": "resident population",
+        Need = "need": "a measure of need (income gaps, fiscal capacity)",
+        Project = "project": "approved projects",
+        Competitive = "competitive": "competitive application",
+        Formula = "formula": "a published formula mixing several factors",
+    }
+}
+
+vocabulary! {
+    /// Who carries an instrument out.
+    Executor {
+        Central = "central": "central agencies",
+        Local = "local": "local governments",
+        Joint = "joint": "central and local governments together",
+    }
+}
+
+vocabulary! {
+    /// An ownership restriction on eligible firms.
+    Ownership {
+        Any = "any": "no restriction",
+        StateOwned = "state_owned": "state-owned firms only",
+        Private = "private": "private firms only",
+        Domestic = "domestic": "domestically owned firms only",
+    }
+}
+
+vocabulary! {
     /// A coordination channel between agencies.
     MechanismKind {
         JointConference = "joint_conference": "an inter-ministerial joint conference",

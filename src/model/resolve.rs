@@ -376,10 +376,22 @@ fn check_instrument(
             .hint("`end` is the last day in force; it cannot precede `start`"),
         );
     }
+    for share in [&instrument.central_share, &instrument.new_infra_share]
+        .into_iter()
+        .flatten()
+    {
+        check_share(share, out);
+    }
     let links = instrument
         .requires
         .iter()
         .map(|r| (r, "requires"))
+        .chain(
+            instrument
+                .coordinated_with
+                .iter()
+                .map(|r| (r, "coordinated_with")),
+        )
         .chain(instrument.continues.iter().map(|r| (r, "continues")))
         .chain(instrument.replaces.iter().map(|r| (r, "replaces")));
     for (link, field) in links {
@@ -422,6 +434,20 @@ fn check_non_negative(value: &Located<f64>, field: &'static str, out: &mut Vec<D
             .at(value.loc)
             .label("negative")
             .hint(format!("`{field}` is zero or more")),
+        );
+    }
+}
+
+fn check_share(value: &Located<f64>, out: &mut Vec<Diagnostic>) {
+    if !(0.0..=1.0).contains(&value.value) {
+        out.push(
+            Diagnostic::error(
+                "out-of-range",
+                format!("share `{}` is outside 0..1", value.value),
+            )
+            .at(value.loc)
+            .label("expected a fraction from 0 to 1")
+            .hint("write shares as fractions: `0.6` for 60%"),
         );
     }
 }
