@@ -2,11 +2,15 @@
 //! instruments are read from YAML, checked, and questioned by rules; this crate exposes
 //! each stage as a library so the CLI stays thin.
 
+pub mod check;
 pub mod claims;
 pub mod diagnostic;
+pub mod findings;
+pub mod graph;
 pub mod load;
 pub mod model;
 pub mod render;
+pub mod rules;
 pub mod schema;
 pub mod workspace;
 

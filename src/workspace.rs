@@ -15,6 +15,8 @@ pub struct Workspace {
     pub settings: Settings,
     /// The entity files read, in order.
     pub files: Vec<String>,
+    /// The folder that holds `concord.yaml`, against which its paths are resolved.
+    pub root: Option<PathBuf>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -35,6 +37,7 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
         }
     };
     for path in &found.settings {
+        ws.root = path.parent().map(|p| p.to_path_buf());
         if let Some(node) = read_node(&mut ws, path, limits) {
             let mut d = Decoder::default();
             if let Some(settings) = Settings::decode(&node, &mut d) {

@@ -1,6 +1,8 @@
 //! The command line: argument parsing and exit codes. Each subcommand lives in its own
 //! file and returns an [`Outcome`]; only this layer writes to the terminal.
 
+mod check;
+mod rules;
 mod schema;
 mod validate;
 
@@ -31,6 +33,11 @@ enum Color {
 enum Command {
     /// Read a workspace and report every problem in it, located.
     Validate(validate::Args),
+    /// Run the rules over a workspace and report overlaps, gaps and conflicts.
+    Check(check::Args),
+    /// List, document and test rules.
+    #[command(subcommand)]
+    Rules(rules::Command),
     /// Print the JSON Schema of the workspace format (or its reference as Markdown).
     Schema(schema::Args),
 }
@@ -48,7 +55,6 @@ pub mod exit {
     /// Nothing reached the failure threshold.
     pub const OK: u8 = 0;
     /// Findings reached the failure threshold.
-    #[allow(dead_code)]
     pub const FINDINGS: u8 = 1;
     /// Bad input, a bad rule or bad usage.
     pub const BAD_INPUT: u8 = 2;
@@ -79,6 +85,8 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Validate(args) => validate::run(args, style),
         Command::Schema(args) => schema::run(args),
+        Command::Check(args) => check::run(args, style),
+        Command::Rules(command) => rules::run(command, style),
     };
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();

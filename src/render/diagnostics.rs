@@ -15,7 +15,7 @@ pub enum Style {
 }
 
 /// The lines around `loc`, as (first line number, text, span of the value within the text).
-fn excerpt(text: &str, loc: &Loc) -> Option<(usize, String, std::ops::Range<usize>)> {
+pub fn excerpt(text: &str, loc: &Loc) -> Option<(usize, String, std::ops::Range<usize>)> {
     let offset = (loc.offset as usize).min(text.len());
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);

@@ -2,3 +2,4 @@
 //! decides where they go.
 
 pub mod diagnostics;
+pub mod findings;

@@ -1,0 +1,261 @@
+//! `concord rules list|doc|test|api`: what rules exist, what one says, whether their
+//! fixtures pass, and the script API they can use.
+
+use super::{Outcome, exit};
+use concord::render::diagnostics::{self, Style};
+use concord::rules::fixtures::{self, Kind};
+use concord::rules::run::{self, RuleLimits};
+use concord::rules::{self, Rule, RuleSet};
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// List the rules: id, name, category, severity, summary.
+    List {
+        /// Extra rule folders (repeatable).
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Show one rule's documentation.
+    Doc {
+        /// The rule id, e.g. `GAP001`.
+        id: String,
+        /// Extra rule folders (repeatable).
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+    },
+    /// Run the rules' fixtures: each must fire as expected or stay quiet.
+    Test {
+        /// Rule folders (default: the standard library).
+        #[arg(value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Only these rule ids.
+        #[arg(long, value_delimiter = ',')]
+        select: Vec<String>,
+    },
+    /// Print the script API reference (Markdown).
+    Api,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+fn folders(extra: Vec<PathBuf>) -> Result<Vec<PathBuf>, Outcome> {
+    let mut folders = Vec::new();
+    match rules::standard_folder() {
+        Some(folder) => folders.push(folder),
+        None if extra.is_empty() => {
+            return Err(Outcome {
+                stderr: "error: cannot find the standard rule library; set `CONCORD_RULES` or pass `--rules DIR`\n".into(),
+                code: exit::BAD_INPUT,
+                ..Default::default()
+            });
+        }
+        None => {}
+    }
+    folders.extend(extra);
+    Ok(folders)
+}
+
+fn load(extra: Vec<PathBuf>) -> Result<RuleSet, Outcome> {
+    let engine = run::engine(&RuleLimits::default());
+    let mut set = rules::load(&folders(extra)?, &engine);
+    set.rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+    Ok(set)
+}
+
+pub fn run(command: Command, style: Style) -> Outcome {
+    let result = match command {
+        Command::List { rules, format } => load(rules).map(|set| list(&set, format, style)),
+        Command::Doc { id, rules } => load(rules).map(|set| doc(&set, &id)),
+        Command::Test { dirs, select } => {
+            let dirs = if dirs.is_empty() {
+                folders(Vec::new())
+            } else {
+                Ok(dirs)
+            };
+            dirs.map(|dirs| test(&dirs, &select, style))
+        }
+        Command::Api => Ok(Outcome {
+            stdout: rules::api::markdown(),
+            ..Default::default()
+        }),
+    };
+    result.unwrap_or_else(|outcome| outcome)
+}
+
+fn load_errors(set: &RuleSet, style: Style) -> Option<Outcome> {
+    (!set.diagnostics.is_empty()).then(|| Outcome {
+        stdout: diagnostics::human(&set.diagnostics, &set.sources, style),
+        code: exit::BAD_INPUT,
+        ..Default::default()
+    })
+}
+
+fn list(set: &RuleSet, format: ListFormat, style: Style) -> Outcome {
+    if let Some(outcome) = load_errors(set, style) {
+        return outcome;
+    }
+    let stdout = match format {
+        ListFormat::Json => {
+            let rows: Vec<serde_json::Value> = set
+                .rules
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.meta.id,
+                        "name": r.meta.name,
+                        "category": r.meta.category,
+                        "severity": r.meta.severity.as_str(),
+                        "summary": r.meta.summary,
+                        "file": r.meta.file,
+                    })
+                })
+                .collect();
+            let mut text = serde_json::to_string_pretty(&rows).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+        ListFormat::Table => {
+            let width = set
+                .rules
+                .iter()
+                .map(|r| r.meta.name.len())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            let mut out = format!(
+                "{:<7} {:<width$} {:<12} {:<8} summary\n",
+                "id", "name", "category", "severity"
+            );
+            for r in &set.rules {
+                out.push_str(&format!(
+                    "{:<7} {:<width$} {:<12} {:<8} {}\n",
+                    r.meta.id,
+                    r.meta.name,
+                    r.meta.category.as_str(),
+                    r.meta.severity.as_str(),
+                    r.meta.summary
+                ));
+            }
+            out.push_str(&format!("{} rules\n", set.rules.len()));
+            out
+        }
+    };
+    Outcome {
+        stdout,
+        ..Default::default()
+    }
+}
+
+/// A rule's documentation as Markdown: the header, its parameters, and its file.
+pub fn rule_doc(rule: &Rule) -> String {
+    let m = &rule.meta;
+    let mut out = format!(
+        "# {} {}\n\n{}\n\n| | |\n|---|---|\n| category | {} |\n| default severity | {} |\n| source | {} |\n| file | `{}` |\n\n## Why it matters\n\n{}\n",
+        m.id,
+        m.name,
+        m.summary,
+        m.category.as_str(),
+        m.severity.as_str(),
+        m.source,
+        m.file,
+        m.why
+    );
+    if !m.params.is_empty() {
+        out.push_str("\n## Parameters\n\nSet them in `concord.yaml` under `rules.");
+        out.push_str(&m.id);
+        out.push_str(".params`.\n\n| name | default | meaning |\n|---|---|---|\n");
+        for p in &m.params {
+            out.push_str(&format!(
+                "| `{}` | `{}` | {} |\n",
+                p.name, p.default, p.meaning
+            ));
+        }
+    }
+    out
+}
+
+fn doc(set: &RuleSet, id: &str) -> Outcome {
+    match set
+        .rules
+        .iter()
+        .find(|r| r.meta.id.eq_ignore_ascii_case(id))
+    {
+        Some(rule) => Outcome {
+            stdout: rule_doc(rule),
+            ..Default::default()
+        },
+        None => {
+            let ids: Vec<&str> = set.rules.iter().map(|r| r.meta.id.as_str()).collect();
+            let hint = concord::diagnostic::did_you_mean(id, ids.iter().copied())
+                .map_or(String::new(), |h| format!("\n  = help: {h}"));
+            Outcome {
+                stderr: format!("error: no rule `{id}`{hint}\n"),
+                code: exit::BAD_INPUT,
+                ..Default::default()
+            }
+        }
+    }
+}
+
+fn test(dirs: &[PathBuf], select: &[String], style: Style) -> Outcome {
+    let report = fixtures::test(dirs, select);
+    let mut out = String::new();
+    if !report.diagnostics.is_empty() {
+        out.push_str(&diagnostics::human(
+            &report.diagnostics,
+            &report.sources,
+            style,
+        ));
+    }
+    for r in &report.results {
+        let kind = if r.kind == Kind::Fire {
+            "fire "
+        } else {
+            "quiet"
+        };
+        if r.passed() {
+            out.push_str(&format!("ok    {} {kind} {}\n", r.rule, r.file));
+            continue;
+        }
+        out.push_str(&format!("FAIL  {} {kind} {}\n", r.rule, r.file));
+        if let Some(error) = &r.error {
+            out.push_str(&format!("      {error}\n"));
+        }
+        for m in &r.missing {
+            out.push_str(&format!("      expected but not found: {m}\n"));
+        }
+        for u in &r.unexpected {
+            out.push_str(&format!("      found but not expected: {u}\n"));
+        }
+    }
+    for (rule, kind) in &report.incomplete {
+        out.push_str(&format!(
+            "FAIL  {rule} has no {kind} fixture (fixtures/{rule}/{kind}*.yaml)\n"
+        ));
+    }
+    let failed = report.results.iter().filter(|r| !r.passed()).count() + report.incomplete.len();
+    let passed = report.results.iter().filter(|r| r.passed()).count();
+    out.push_str(&format!(
+        "{} rules: {passed} passed, {failed} failed\n",
+        report.rules
+    ));
+    let code = if !report.diagnostics.is_empty() {
+        exit::BAD_INPUT
+    } else if report.passed() {
+        exit::OK
+    } else {
+        exit::FINDINGS
+    };
+    Outcome {
+        stdout: out,
+        code,
+        ..Default::default()
+    }
+}

@@ -1,0 +1,451 @@
+//! The policy graph: every entity a node, every reference a typed edge, and the indexes
+//! that let rules ask set-level questions without scanning: instruments by objective,
+//! owner, sector, region and envelope; objective trees; agencies joined by mechanisms.
+
+mod questions;
+
+pub use questions::{Assignment, Matching, Pair, horizons_meet, scopes_meet};
+
+use crate::model::{Model, Package};
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+use std::collections::{HashMap, HashSet};
+
+/// What a node stands for: a kind and the entity's position in the model's list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Entity {
+    Agency(u32),
+    Objective(u32),
+    Instrument(u32),
+    Mechanism(u32),
+    Envelope(u32),
+    Indicator(u32),
+    Package(u32),
+    Claim(u32),
+}
+
+/// What an edge says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Relation {
+    Owns,
+    CoOwns,
+    Targets(i8),
+    ChildOf,
+    Interacts(i8),
+    FundedBy,
+    Requires,
+    Continues,
+    Replaces,
+    MemberOf,
+    Covers,
+    MeasuredBy,
+    InPackage,
+    CoordinatedWith,
+}
+
+impl Relation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Relation::Owns => "owns",
+            Relation::CoOwns => "co_owns",
+            Relation::Targets(_) => "targets",
+            Relation::ChildOf => "child_of",
+            Relation::Interacts(_) => "interacts",
+            Relation::FundedBy => "funded_by",
+            Relation::Requires => "requires",
+            Relation::Continues => "continues",
+            Relation::Replaces => "replaces",
+            Relation::MemberOf => "member_of",
+            Relation::Covers => "covers",
+            Relation::MeasuredBy => "measured_by",
+            Relation::InPackage => "in_package",
+            Relation::CoordinatedWith => "coordinated_with",
+        }
+    }
+}
+
+/// The model, its graph and its indexes, built once per run and then only read.
+pub struct PolicyGraph {
+    pub model: Model,
+    pub graph: StableDiGraph<Entity, Relation>,
+    nodes: HashMap<Entity, NodeIndex>,
+    ids: HashMap<String, Entity>,
+    /// Instrument ids to their position, and the same for the other kinds.
+    pub agency_ix: HashMap<String, u32>,
+    pub objective_ix: HashMap<String, u32>,
+    pub instrument_ix: HashMap<String, u32>,
+    pub indicator_ix: HashMap<String, u32>,
+    pub envelope_ix: HashMap<String, u32>,
+    /// For each objective, the instruments acting on it with their effect.
+    pub by_objective: Vec<Vec<(u32, i8)>>,
+    /// For each agency, the instruments it owns or co-owns.
+    pub by_owner: Vec<Vec<u32>>,
+    pub by_sector: HashMap<String, Vec<u32>>,
+    pub by_region: HashMap<String, Vec<u32>>,
+    pub by_envelope: Vec<Vec<u32>>,
+    pub parent: Vec<Option<u32>>,
+    pub children: Vec<Vec<u32>>,
+    /// Pairs of agencies (lower index first) joined by a mechanism, with the mechanisms.
+    pub joined: HashMap<(u32, u32), Vec<u32>>,
+    /// Objective interactions: from objective to (objective, score).
+    pub interactions_from: Vec<Vec<(u32, i8)>>,
+    /// The package under review, if any, and what lies in its scope.
+    pub package: Option<u32>,
+    pub objective_in_scope: Vec<bool>,
+    pub instrument_in_scope: Vec<bool>,
+}
+
+fn index_of<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<String, u32> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (id(item).to_owned(), i as u32))
+        .collect()
+}
+
+impl PolicyGraph {
+    /// Builds the graph of a valid model. `package` names the package under review.
+    pub fn build(model: Model, package: Option<&str>) -> Result<Self, String> {
+        let agency_ix = index_of(&model.agencies, |a| &a.id.value);
+        let objective_ix = index_of(&model.objectives, |o| &o.id.value);
+        let instrument_ix = index_of(&model.instruments, |i| &i.id.value);
+        let indicator_ix = index_of(&model.indicators, |i| &i.id.value);
+        let envelope_ix = index_of(&model.envelopes, |e| &e.id.value);
+        let package_ix = index_of(&model.packages, |p| &p.id.value);
+        let package = match package {
+            Some(id) => Some(*package_ix.get(id).ok_or_else(|| {
+                let known: Vec<&str> = model.packages.iter().map(|p| p.id.value.as_str()).collect();
+                match crate::diagnostic::did_you_mean(id, known.iter().copied()) {
+                    Some(hint) => format!("unknown package `{id}`; {hint}"),
+                    None if known.is_empty() => {
+                        format!("unknown package `{id}`; the workspace declares no packages")
+                    }
+                    None => format!("unknown package `{id}`; packages: {}", known.join(", ")),
+                }
+            })?),
+            None => None,
+        };
+        let mut g = PolicyGraph {
+            graph: StableDiGraph::new(),
+            nodes: HashMap::new(),
+            ids: HashMap::new(),
+            by_objective: vec![Vec::new(); model.objectives.len()],
+            by_owner: vec![Vec::new(); model.agencies.len()],
+            by_sector: HashMap::new(),
+            by_region: HashMap::new(),
+            by_envelope: vec![Vec::new(); model.envelopes.len()],
+            parent: vec![None; model.objectives.len()],
+            children: vec![Vec::new(); model.objectives.len()],
+            joined: HashMap::new(),
+            interactions_from: vec![Vec::new(); model.objectives.len()],
+            objective_in_scope: vec![true; model.objectives.len()],
+            instrument_in_scope: vec![true; model.instruments.len()],
+            package,
+            agency_ix,
+            objective_ix,
+            instrument_ix,
+            indicator_ix,
+            envelope_ix,
+            model,
+        };
+        g.add_nodes();
+        g.add_edges();
+        g.set_scope();
+        Ok(g)
+    }
+
+    fn add_node(&mut self, entity: Entity, id: &str) {
+        let node = self.graph.add_node(entity);
+        self.nodes.insert(entity, node);
+        self.ids.entry(id.to_owned()).or_insert(entity);
+    }
+
+    fn add_nodes(&mut self) {
+        let m = &self.model;
+        let mut entities: Vec<(Entity, String)> = Vec::new();
+        let mut push = |e: Entity, id: &str| entities.push((e, id.to_owned()));
+        m.agencies
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| push(Entity::Agency(i as u32), &x.id));
+        m.objectives
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| push(Entity::Objective(i as u32), &x.id));
+        m.instruments
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| push(Entity::Instrument(i as u32), &x.id));
+        m.mechanisms
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| push(Entity::Mechanism(i as u32), &x.id));
+        m.envelopes
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| push(Entity::Envelope(i as u32), &x.id));
+        m.indicators
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| push(Entity::Indicator(i as u32), &x.id));
+        m.packages
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| push(Entity::Package(i as u32), &x.id));
+        m.claims
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| push(Entity::Claim(i as u32), &x.id));
+        for (entity, id) in entities {
+            self.add_node(entity, &id);
+        }
+    }
+
+    fn edge(&mut self, from: Entity, to: Option<Entity>, relation: Relation) {
+        if let (Some(&a), Some(b)) = (
+            self.nodes.get(&from),
+            to.and_then(|t| self.nodes.get(&t).copied()),
+        ) {
+            self.graph.add_edge(a, b, relation);
+        }
+    }
+
+    fn add_edges(&mut self) {
+        let agency = |g: &Self, id: &str| g.agency_ix.get(id).map(|&i| Entity::Agency(i));
+        let objective = |g: &Self, id: &str| g.objective_ix.get(id).map(|&i| Entity::Objective(i));
+        let instrument =
+            |g: &Self, id: &str| g.instrument_ix.get(id).map(|&i| Entity::Instrument(i));
+        for i in 0..self.model.instruments.len() {
+            let this = Entity::Instrument(i as u32);
+            let inst = self.model.instruments[i].clone();
+            if let Some(Entity::Agency(a)) = agency(self, &inst.owner) {
+                self.by_owner[a as usize].push(i as u32);
+                self.edge(Entity::Agency(a), Some(this), Relation::Owns);
+            }
+            for co in &inst.co_owners {
+                if let Some(Entity::Agency(a)) = agency(self, co) {
+                    if !self.by_owner[a as usize].contains(&(i as u32)) {
+                        self.by_owner[a as usize].push(i as u32);
+                    }
+                    self.edge(Entity::Agency(a), Some(this), Relation::CoOwns);
+                }
+            }
+            for target in &inst.targets {
+                if let Some(Entity::Objective(o)) = objective(self, &target.objective) {
+                    self.by_objective[o as usize].push((i as u32, target.effect.value.0));
+                    self.edge(
+                        this,
+                        Some(Entity::Objective(o)),
+                        Relation::Targets(target.effect.value.0),
+                    );
+                }
+            }
+            if let Some(scope) = &inst.scope {
+                for sector in &scope.sectors {
+                    self.by_sector
+                        .entry(sector.value.clone())
+                        .or_default()
+                        .push(i as u32);
+                }
+                for region in &scope.regions {
+                    self.by_region
+                        .entry(region.value.clone())
+                        .or_default()
+                        .push(i as u32);
+                }
+            }
+            if let Some(envelope) = inst.budget.as_ref().and_then(|b| b.envelope.as_ref()) {
+                if let Some(&e) = self.envelope_ix.get(&envelope.value) {
+                    self.by_envelope[e as usize].push(i as u32);
+                    self.edge(this, Some(Entity::Envelope(e)), Relation::FundedBy);
+                }
+            }
+            for (links, relation) in [
+                (inst.requires.clone(), Relation::Requires),
+                (
+                    inst.continues.iter().cloned().collect(),
+                    Relation::Continues,
+                ),
+                (inst.replaces.iter().cloned().collect(), Relation::Replaces),
+                (inst.coordinated_with.clone(), Relation::CoordinatedWith),
+            ] {
+                for link in links {
+                    let to = instrument(self, &link);
+                    self.edge(this, to, relation);
+                }
+            }
+        }
+        for o in 0..self.model.objectives.len() {
+            let obj = self.model.objectives[o].clone();
+            if let Some(&p) = obj
+                .parent
+                .as_ref()
+                .and_then(|p| self.objective_ix.get(&p.value))
+            {
+                self.parent[o] = Some(p);
+                self.children[p as usize].push(o as u32);
+                self.edge(
+                    Entity::Objective(o as u32),
+                    Some(Entity::Objective(p)),
+                    Relation::ChildOf,
+                );
+            }
+            if let Some(&ind) = obj
+                .indicator
+                .as_ref()
+                .and_then(|i| self.indicator_ix.get(&i.value))
+            {
+                self.edge(
+                    Entity::Objective(o as u32),
+                    Some(Entity::Indicator(ind)),
+                    Relation::MeasuredBy,
+                );
+            }
+        }
+        for interaction in self.model.interactions.clone() {
+            let (from, to) = (
+                self.ids.get(interaction.from.as_str()).copied(),
+                self.ids.get(interaction.to.as_str()).copied(),
+            );
+            if let (Some(Entity::Objective(a)), Some(Entity::Objective(b))) = (from, to) {
+                self.interactions_from[a as usize].push((b, interaction.score.value.0));
+            }
+            if let Some(from) = from {
+                self.edge(from, to, Relation::Interacts(interaction.score.value.0));
+            }
+        }
+        for m in 0..self.model.mechanisms.len() {
+            let mech = self.model.mechanisms[m].clone();
+            let members: Vec<u32> = mech
+                .members
+                .iter()
+                .filter_map(|a| self.agency_ix.get(&a.value).copied())
+                .collect();
+            for &a in &members {
+                self.edge(
+                    Entity::Agency(a),
+                    Some(Entity::Mechanism(m as u32)),
+                    Relation::MemberOf,
+                );
+            }
+            for (x, &a) in members.iter().enumerate() {
+                for &b in &members[x + 1..] {
+                    let key = (a.min(b), a.max(b));
+                    self.joined.entry(key).or_default().push(m as u32);
+                }
+            }
+            for covered in &mech.covers {
+                let to = objective(self, covered);
+                self.edge(Entity::Mechanism(m as u32), to, Relation::Covers);
+            }
+        }
+        for p in 0..self.model.packages.len() {
+            let package: Package = self.model.packages[p].clone();
+            for member in package.instruments.iter().chain(&package.objectives) {
+                let from = self.ids.get(member.as_str()).copied();
+                if let Some(from) = from {
+                    self.edge(from, Some(Entity::Package(p as u32)), Relation::InPackage);
+                }
+            }
+        }
+    }
+
+    fn set_scope(&mut self) {
+        let Some(p) = self.package else { return };
+        let package = &self.model.packages[p as usize];
+        let listed: HashSet<&str> = package.instruments.iter().map(|i| i.as_str()).collect();
+        for (i, inst) in self.model.instruments.iter().enumerate() {
+            self.instrument_in_scope[i] = listed.contains(inst.id.as_str());
+        }
+        let mut in_scope = vec![false; self.model.objectives.len()];
+        for o in &package.objectives {
+            if let Some(&o) = self.objective_ix.get(&o.value) {
+                for d in self.descendants(o).into_iter().chain([o]) {
+                    in_scope[d as usize] = true;
+                }
+            }
+        }
+        self.objective_in_scope = in_scope;
+    }
+
+    /// The entity an id names, of any kind.
+    pub fn entity(&self, id: &str) -> Option<Entity> {
+        self.ids.get(id).copied()
+    }
+
+    pub fn node(&self, entity: Entity) -> Option<NodeIndex> {
+        self.nodes.get(&entity).copied()
+    }
+
+    /// The id of an entity.
+    pub fn id_of(&self, entity: Entity) -> &str {
+        let m = &self.model;
+        match entity {
+            Entity::Agency(i) => &m.agencies[i as usize].id,
+            Entity::Objective(i) => &m.objectives[i as usize].id,
+            Entity::Instrument(i) => &m.instruments[i as usize].id,
+            Entity::Mechanism(i) => &m.mechanisms[i as usize].id,
+            Entity::Envelope(i) => &m.envelopes[i as usize].id,
+            Entity::Indicator(i) => &m.indicators[i as usize].id,
+            Entity::Package(i) => &m.packages[i as usize].id,
+            Entity::Claim(i) => &m.claims[i as usize].id,
+        }
+    }
+
+    /// Where an entity is declared (its id value).
+    pub fn loc_of(&self, entity: Entity) -> crate::load::Loc {
+        let m = &self.model;
+        match entity {
+            Entity::Agency(i) => m.agencies[i as usize].id.loc,
+            Entity::Objective(i) => m.objectives[i as usize].id.loc,
+            Entity::Instrument(i) => m.instruments[i as usize].id.loc,
+            Entity::Mechanism(i) => m.mechanisms[i as usize].id.loc,
+            Entity::Envelope(i) => m.envelopes[i as usize].id.loc,
+            Entity::Indicator(i) => m.indicators[i as usize].id.loc,
+            Entity::Package(i) => m.packages[i as usize].id.loc,
+            Entity::Claim(i) => m.claims[i as usize].id.loc,
+        }
+    }
+
+    /// All objectives below `o` in the tree.
+    pub fn descendants(&self, o: u32) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut stack = self.children[o as usize].clone();
+        let mut seen = HashSet::new();
+        while let Some(c) = stack.pop() {
+            if seen.insert(c) {
+                out.push(c);
+                stack.extend(&self.children[c as usize]);
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    pub fn is_leaf(&self, o: u32) -> bool {
+        self.children[o as usize].is_empty()
+    }
+
+    /// Whether two agencies share a mechanism that covers `objective` (or covers everything).
+    pub fn joined_on(&self, a: u32, b: u32, objective: Option<u32>) -> bool {
+        if a == b {
+            return true;
+        }
+        let Some(mechanisms) = self.joined.get(&(a.min(b), a.max(b))) else {
+            return false;
+        };
+        mechanisms.iter().any(|&m| {
+            let covers = &self.model.mechanisms[m as usize].covers;
+            match objective {
+                None => true,
+                Some(o) => {
+                    covers.is_empty()
+                        || covers.iter().any(|c| {
+                            self.objective_ix
+                                .get(&c.value)
+                                .is_some_and(|&c| c == o || self.descendants(c).contains(&o))
+                        })
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,434 @@
+//! Set-level questions answered from the indexes, in Rust, so that rule scripts never loop
+//! over all pairs: overlapping instruments, Tinbergen matching, Mundell assignment, paths.
+
+use super::{Entity, PolicyGraph};
+use crate::model::{Horizon, Instrument, Scope};
+use chrono::NaiveDate;
+use petgraph::visit::EdgeRef;
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+/// Two instruments that act on the same objectives at the same time and place.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pair {
+    pub a: u32,
+    pub b: u32,
+    /// Objectives both act on, by index, ascending.
+    pub objectives: Vec<u32>,
+}
+
+/// The result of matching leaf objectives to distinct instruments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Matching {
+    pub size: usize,
+    pub unmatched: Vec<u32>,
+    /// Objective → the instrument group (first instrument) it was matched with.
+    pub matched: Vec<(u32, u32)>,
+}
+
+/// An instrument and the objective a Mundell assignment gives it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assignment {
+    pub instrument: u32,
+    pub objective: u32,
+}
+
+fn window(h: Option<&Horizon>) -> (NaiveDate, NaiveDate) {
+    match h {
+        Some(h) => (
+            h.start.value,
+            h.end.as_ref().map_or(NaiveDate::MAX, |e| e.value),
+        ),
+        None => (NaiveDate::MIN, NaiveDate::MAX),
+    }
+}
+
+/// Whether two lists of free-form ids leave room for a common element: an empty list
+/// means "unrestricted", and `national` covers every region.
+fn lists_meet(
+    a: &[crate::model::Located<String>],
+    b: &[crate::model::Located<String>],
+    everywhere: Option<&str>,
+) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return true;
+    }
+    if let Some(all) = everywhere
+        && (a.iter().any(|x| x.value == all) || b.iter().any(|x| x.value == all))
+    {
+        return true;
+    }
+    a.iter().any(|x| b.iter().any(|y| x.value == y.value))
+}
+
+/// Whether two scopes reach a common sector and region.
+pub fn scopes_meet(a: Option<&Scope>, b: Option<&Scope>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            lists_meet(&a.sectors, &b.sectors, None)
+                && lists_meet(&a.regions, &b.regions, Some("national"))
+        }
+        _ => true,
+    }
+}
+
+/// Whether two instruments are in force at a common time.
+pub fn horizons_meet(a: &Instrument, b: &Instrument) -> bool {
+    let (s1, e1) = window(a.horizon.as_ref());
+    let (s2, e2) = window(b.horizon.as_ref());
+    s1 <= e2 && s2 <= e1
+}
+
+impl PolicyGraph {
+    /// Instruments in scope acting on objective `o` with an effect within `min..=max`.
+    pub fn acting_on(&self, o: u32, min: i8, max: i8) -> Vec<(u32, i8)> {
+        self.by_objective[o as usize]
+            .iter()
+            .copied()
+            .filter(|&(i, e)| self.instrument_in_scope[i as usize] && (min..=max).contains(&e))
+            .collect()
+    }
+
+    /// Pairs of in-scope instruments that share an objective (with an effect whose absolute
+    /// value is at least `min_abs_effect`), overlap in time, and meet in scope. For each
+    /// objective the instruments are swept in order of start date, so only pairs that
+    /// overlap in time are ever compared.
+    pub fn overlapping_pairs(&self, min_abs_effect: i8) -> Vec<Pair> {
+        let instruments = &self.model.instruments;
+        let mut shared: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
+        for (o, acting) in self.by_objective.iter().enumerate() {
+            if !self.objective_in_scope[o] {
+                continue;
+            }
+            let mut list: Vec<(NaiveDate, NaiveDate, u32)> = acting
+                .iter()
+                .filter(|&&(i, e)| {
+                    self.instrument_in_scope[i as usize] && e.abs() >= min_abs_effect
+                })
+                .map(|&(i, _)| {
+                    let (s, e) = window(instruments[i as usize].horizon.as_ref());
+                    (s, e, i)
+                })
+                .collect();
+            list.sort();
+            list.dedup_by_key(|x| x.2);
+            let mut active: Vec<(NaiveDate, u32)> = Vec::new();
+            for (start, end, i) in list {
+                active.retain(|&(active_end, _)| active_end >= start);
+                for &(_, j) in &active {
+                    let (a, b) = (i.min(j), i.max(j));
+                    if scopes_meet(
+                        instruments[a as usize].scope.as_ref(),
+                        instruments[b as usize].scope.as_ref(),
+                    ) {
+                        shared.entry((a, b)).or_default().push(o as u32);
+                    }
+                }
+                active.push((end, i));
+            }
+        }
+        shared
+            .into_iter()
+            .map(|((a, b), mut objectives)| {
+                objectives.sort_unstable();
+                objectives.dedup();
+                Pair { a, b, objectives }
+            })
+            .collect()
+    }
+
+    /// Cosine similarity of two instruments' target vectors.
+    pub fn cosine(&self, a: u32, b: u32) -> f64 {
+        let vector = |i: u32| -> HashMap<&str, f64> {
+            self.model.instruments[i as usize]
+                .targets
+                .iter()
+                .map(|t| (t.objective.as_str(), t.effect.value.0 as f64))
+                .collect()
+        };
+        let (va, vb) = (vector(a), vector(b));
+        let dot: f64 = va
+            .iter()
+            .map(|(k, x)| x * vb.get(k).copied().unwrap_or(0.0))
+            .sum();
+        let norm = |v: &HashMap<&str, f64>| v.values().map(|x| x * x).sum::<f64>().sqrt();
+        let denominator = norm(&va) * norm(&vb);
+        if denominator == 0.0 {
+            0.0
+        } else {
+            dot / denominator
+        }
+    }
+
+    /// Groups of in-scope instruments that count as one for Tinbergen: joined by `requires`
+    /// (either way) or with identical target vectors. Returns each instrument's group head.
+    fn instrument_groups(&self) -> Vec<u32> {
+        let n = self.model.instruments.len();
+        let mut parent: Vec<u32> = (0..n as u32).collect();
+        fn find(parent: &mut [u32], x: u32) -> u32 {
+            let mut root = x;
+            while parent[root as usize] != root {
+                root = parent[root as usize];
+            }
+            let mut at = x;
+            while parent[at as usize] != root {
+                let next = parent[at as usize];
+                parent[at as usize] = root;
+                at = next;
+            }
+            root
+        }
+        let union = |parent: &mut Vec<u32>, a: u32, b: u32| {
+            let (ra, rb) = (find(parent, a), find(parent, b));
+            if ra != rb {
+                parent[ra.max(rb) as usize] = ra.min(rb);
+            }
+        };
+        let mut by_vector: HashMap<Vec<(String, i8)>, u32> = HashMap::new();
+        for (i, inst) in self.model.instruments.iter().enumerate() {
+            for r in &inst.requires {
+                if let Some(&j) = self.instrument_ix.get(&r.value) {
+                    union(&mut parent, i as u32, j);
+                }
+            }
+            let mut vector: Vec<(String, i8)> = inst
+                .targets
+                .iter()
+                .map(|t| (t.objective.value.clone(), t.effect.value.0))
+                .collect();
+            vector.sort();
+            match by_vector.get(&vector) {
+                Some(&j) => union(&mut parent, i as u32, j),
+                None => {
+                    by_vector.insert(vector, i as u32);
+                }
+            }
+        }
+        (0..n as u32).map(|i| find(&mut parent, i)).collect()
+    }
+
+    /// Maximum matching of `objectives` to distinct instrument groups with effect ≥ `min_effect`.
+    pub fn tinbergen(&self, objectives: &[u32], min_effect: i8) -> Matching {
+        let groups = self.instrument_groups();
+        let mut adjacency: Vec<Vec<u32>> = Vec::with_capacity(objectives.len());
+        for &o in objectives {
+            let mut heads: Vec<u32> = self
+                .acting_on(o, min_effect, 3)
+                .into_iter()
+                .map(|(i, _)| groups[i as usize])
+                .collect();
+            heads.sort_unstable();
+            heads.dedup();
+            adjacency.push(heads);
+        }
+        // Kuhn's augmenting paths: objectives are few, so this is quick.
+        let mut owner: HashMap<u32, usize> = HashMap::new();
+        let mut matched = 0;
+        for x in 0..objectives.len() {
+            let mut seen = HashSet::new();
+            if augment(x, &adjacency, &mut owner, &mut seen) {
+                matched += 1;
+            }
+        }
+        let mut pairs: Vec<(u32, u32)> = owner
+            .iter()
+            .map(|(&head, &x)| (objectives[x], head))
+            .collect();
+        pairs.sort_unstable();
+        let matched_objectives: HashSet<u32> = pairs.iter().map(|p| p.0).collect();
+        Matching {
+            size: matched,
+            unmatched: objectives
+                .iter()
+                .copied()
+                .filter(|o| !matched_objectives.contains(o))
+                .collect(),
+            matched: pairs,
+        }
+    }
+
+    /// One-to-one assignment of in-scope instruments that declare a primary objective to
+    /// the objectives they act on, maximising Σ ln E over effects ≥ +1 (Mundell). Solved per
+    /// connected group of instruments and objectives with the Hungarian method.
+    pub fn mundell(&self) -> Vec<Assignment> {
+        let candidates: Vec<u32> = (0..self.model.instruments.len() as u32)
+            .filter(|&i| {
+                self.instrument_in_scope[i as usize]
+                    && self.model.instruments[i as usize]
+                        .primary_objective
+                        .is_some()
+            })
+            .collect();
+        let mut edges: Vec<(u32, u32, i8)> = Vec::new();
+        for &i in &candidates {
+            for t in &self.model.instruments[i as usize].targets {
+                if let Some(&o) = self.objective_ix.get(&t.objective.value)
+                    && t.effect.value.0 >= 1
+                    && self.objective_in_scope[o as usize]
+                {
+                    edges.push((i, o, t.effect.value.0));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (instruments, objectives) in components(&edges) {
+            out.extend(assign(&instruments, &objectives, &edges));
+        }
+        out.sort_by_key(|a| a.instrument);
+        out
+    }
+
+    /// The shortest chain of relations between two entities, ignoring edge direction.
+    pub fn path(&self, from: Entity, to: Entity, max_len: usize) -> Option<Vec<Entity>> {
+        let (start, goal) = (self.node(from)?, self.node(to)?);
+        let mut previous = HashMap::new();
+        let mut queue = VecDeque::from([(start, 0usize)]);
+        previous.insert(start, start);
+        while let Some((at, depth)) = queue.pop_front() {
+            if at == goal {
+                let mut chain = vec![self.graph[at]];
+                let mut cursor = at;
+                while cursor != start {
+                    cursor = previous[&cursor];
+                    chain.push(self.graph[cursor]);
+                }
+                chain.reverse();
+                return Some(chain);
+            }
+            if depth == max_len {
+                continue;
+            }
+            let neighbours = self.graph.edges(at).map(|e| e.target()).chain(
+                self.graph
+                    .edges_directed(at, petgraph::Direction::Incoming)
+                    .map(|e| e.source()),
+            );
+            let mut next: Vec<_> = neighbours.collect();
+            next.sort_by_key(|n| self.graph[*n]);
+            for n in next {
+                if let std::collections::hash_map::Entry::Vacant(slot) = previous.entry(n) {
+                    slot.insert(at);
+                    queue.push_back((n, depth + 1));
+                }
+            }
+        }
+        None
+    }
+}
+
+fn augment(
+    x: usize,
+    adjacency: &[Vec<u32>],
+    owner: &mut HashMap<u32, usize>,
+    seen: &mut HashSet<u32>,
+) -> bool {
+    for &y in &adjacency[x] {
+        if !seen.insert(y) {
+            continue;
+        }
+        let free = match owner.get(&y) {
+            None => true,
+            Some(&other) => augment(other, adjacency, owner, seen),
+        };
+        if free {
+            owner.insert(y, x);
+            return true;
+        }
+    }
+    false
+}
+
+/// Connected groups of the bipartite instrument–objective graph.
+fn components(edges: &[(u32, u32, i8)]) -> Vec<(Vec<u32>, Vec<u32>)> {
+    let mut graph: petgraph::graphmap::UnGraphMap<(bool, u32), ()> =
+        petgraph::graphmap::UnGraphMap::new();
+    for &(i, o, _) in edges {
+        graph.add_edge((false, i), (true, o), ());
+    }
+    let mut seen = HashSet::new();
+    let mut nodes: Vec<(bool, u32)> = graph.nodes().collect();
+    nodes.sort_unstable();
+    let mut out = Vec::new();
+    for start in nodes {
+        if !seen.insert(start) {
+            continue;
+        }
+        let (mut instruments, mut objectives) = (Vec::new(), Vec::new());
+        let mut stack = vec![start];
+        while let Some(n) = stack.pop() {
+            if n.0 {
+                objectives.push(n.1)
+            } else {
+                instruments.push(n.1)
+            }
+            for m in graph.neighbors(n) {
+                if seen.insert(m) {
+                    stack.push(m);
+                }
+            }
+        }
+        instruments.sort_unstable();
+        objectives.sort_unstable();
+        out.push((instruments, objectives));
+    }
+    out
+}
+
+/// Largest group the Hungarian method is run on; larger groups fall back to each
+/// instrument's strongest effect, which the documentation says.
+const MAX_ASSIGNMENT_CELLS: usize = 4_000_000;
+
+fn assign(instruments: &[u32], objectives: &[u32], edges: &[(u32, u32, i8)]) -> Vec<Assignment> {
+    let weight_of: HashMap<(u32, u32), i64> = edges
+        .iter()
+        .map(|&(i, o, e)| ((i, o), 1_000 + ((e as f64).ln() * 1_000.0).round() as i64))
+        .collect();
+    const FORBIDDEN: i64 = -1_000_000_000;
+    if instruments.len() * objectives.len() > MAX_ASSIGNMENT_CELLS {
+        return instruments
+            .iter()
+            .filter_map(|&i| {
+                objectives
+                    .iter()
+                    .filter_map(|&o| weight_of.get(&(i, o)).map(|w| (*w, std::cmp::Reverse(o))))
+                    .max()
+                    .map(|(_, std::cmp::Reverse(o))| Assignment {
+                        instrument: i,
+                        objective: o,
+                    })
+            })
+            .collect();
+    }
+    // Rows must not outnumber columns: put the smaller side in rows, pad nothing.
+    let rows_are_objectives = objectives.len() <= instruments.len();
+    let (rows, cols) = if rows_are_objectives {
+        (objectives, instruments)
+    } else {
+        (instruments, objectives)
+    };
+    let mut data = Vec::with_capacity(rows.len() * cols.len());
+    for &r in rows {
+        for &c in cols {
+            let key = if rows_are_objectives { (c, r) } else { (r, c) };
+            data.push(weight_of.get(&key).copied().unwrap_or(FORBIDDEN));
+        }
+    }
+    let Ok(matrix) = pathfinding::matrix::Matrix::from_vec(rows.len(), cols.len(), data) else {
+        return Vec::new();
+    };
+    let (_, assignment) = pathfinding::kuhn_munkres::kuhn_munkres(&matrix);
+    assignment
+        .iter()
+        .enumerate()
+        .filter_map(|(r, &c)| {
+            let key = if rows_are_objectives {
+                (cols[c], rows[r])
+            } else {
+                (rows[r], cols[c])
+            };
+            weight_of.contains_key(&key).then_some(Assignment {
+                instrument: key.0,
+                objective: key.1,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,210 @@
+//! Findings as a linter prints them — severity, rule, message, the subject's declaration
+//! with a caret, related places, the evidence path and help — and as versioned JSON.
+
+use super::diagnostics::{Style, excerpt};
+use crate::check::CheckResult;
+use crate::findings::{Category, Finding};
+use crate::load::Sources;
+use crate::model::Severity;
+use annotate_snippets::renderer::DecorStyle;
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The version of the JSON output; bumped on any incompatible change.
+pub const JSON_VERSION: u32 = 1;
+
+fn level(severity: Severity) -> Level<'static> {
+    match severity {
+        Severity::High => Level::ERROR.with_name("high"),
+        Severity::Medium => Level::WARNING.with_name("medium"),
+        Severity::Low => Level::NOTE.with_name("low"),
+    }
+}
+
+/// One finding as a block of text.
+pub fn finding_text(f: &Finding, sources: &Sources, renderer: &Renderer) -> String {
+    let id = format!("{}/{}", f.rule, f.name);
+    let mut group = Group::with_title(
+        level(f.severity)
+            .primary_title(f.message.as_str())
+            .id(id.as_str()),
+    );
+    let mut snippets = Vec::new();
+    for (i, subject) in f.subjects.iter().enumerate() {
+        let Some(loc) = subject.loc else { continue };
+        let Some(file) = sources.get(loc.file) else {
+            continue;
+        };
+        if let Some((line, text, span)) = excerpt(&file.text, &loc) {
+            let label = if i == 0 {
+                format!("`{}`", subject.id)
+            } else {
+                format!("related: `{}`", subject.id)
+            };
+            snippets.push((file.name.clone(), line, text, span, label, i == 0));
+        }
+    }
+    for (name, line, text, span, label, primary) in &snippets {
+        let kind = if *primary {
+            AnnotationKind::Primary
+        } else {
+            AnnotationKind::Context
+        };
+        group = group.element(
+            Snippet::source(text.as_str())
+                .line_start(*line)
+                .path(name.as_str())
+                .annotation(kind.span(span.clone()).label(label.as_str())),
+        );
+    }
+    let path = (!f.path.is_empty()).then(|| format!("path: {}", f.path.join(" → ")));
+    if let Some(path) = &path {
+        group = group.element(Level::NOTE.message(path.as_str()));
+    }
+    if let Some(help) = &f.help {
+        group = group.element(Level::HELP.message(help.as_str()));
+    }
+    renderer.render(&[group])
+}
+
+fn renderer(style: Style) -> Renderer {
+    match style {
+        Style::Plain => Renderer::plain(),
+        Style::Color => Renderer::styled(),
+    }
+    .decor_style(DecorStyle::Ascii)
+}
+
+/// Counts by severity (high first) and by category, for summaries.
+pub fn counts(
+    findings: &[Finding],
+) -> (BTreeMap<&'static str, usize>, BTreeMap<&'static str, usize>) {
+    let mut by_severity = BTreeMap::new();
+    let mut by_category = BTreeMap::new();
+    for s in [Severity::High, Severity::Medium, Severity::Low] {
+        by_severity.insert(
+            s.as_str(),
+            findings.iter().filter(|f| f.severity == s).count(),
+        );
+    }
+    for c in Category::ALL {
+        by_category.insert(
+            c.as_str(),
+            findings.iter().filter(|f| f.category == c).count(),
+        );
+    }
+    (by_severity, by_category)
+}
+
+/// The human report of a check: every finding, then the counts.
+pub fn text(result: &CheckResult, style: Style) -> String {
+    let renderer = renderer(style);
+    let mut out = String::new();
+    for finding in &result.findings {
+        out.push_str(&finding_text(finding, &result.workspace.sources, &renderer));
+        out.push_str("\n\n");
+    }
+    for (rule, dropped) in &result.cut {
+        out.push_str(&format!("note: rule `{rule}` reported more findings than its limit; {dropped} more were dropped\n"));
+    }
+    let (by_severity, by_category) = counts(&result.findings);
+    let n = result.findings.len();
+    out.push_str(&format!(
+        "{n} finding{}: {} high, {} medium, {} low\n",
+        if n == 1 { "" } else { "s" },
+        by_severity["high"],
+        by_severity["medium"],
+        by_severity["low"]
+    ));
+    let categories: Vec<String> = Category::ALL
+        .iter()
+        .map(|c| format!("{} {}", by_category[c.as_str()], c.as_str()))
+        .collect();
+    out.push_str(&format!("by category: {}\n", categories.join(", ")));
+    out
+}
+
+#[derive(Serialize)]
+struct JsonLocation<'a> {
+    id: &'a str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    key: String,
+    rule: &'a str,
+    name: &'a str,
+    category: Category,
+    severity: &'static str,
+    message: &'a str,
+    subjects: Vec<&'a str>,
+    locations: Vec<JsonLocation<'a>>,
+    path: &'a [String],
+    help: Option<&'a str>,
+}
+
+/// One finding as the JSON output describes it.
+pub fn finding_json<'a>(f: &'a Finding, sources: &'a Sources) -> serde_json::Value {
+    let value = JsonFinding {
+        key: f.key(),
+        rule: &f.rule,
+        name: &f.name,
+        category: f.category,
+        severity: f.severity.as_str(),
+        message: &f.message,
+        subjects: f.subjects.iter().map(|s| s.id.as_str()).collect(),
+        locations: f
+            .subjects
+            .iter()
+            .filter_map(|s| {
+                s.loc.map(|l| JsonLocation {
+                    id: &s.id,
+                    file: sources.name(l.file),
+                    line: l.line,
+                    column: l.col,
+                })
+            })
+            .collect(),
+        path: &f.path,
+        help: f.help.as_deref(),
+    };
+    serde_json::to_value(value).unwrap_or_default()
+}
+
+/// The JSON report of a check (see `docs/output-json.md`).
+pub fn json(result: &CheckResult, package: Option<&str>) -> String {
+    let (by_severity, by_category) = counts(&result.findings);
+    let mut errors: Vec<serde_json::Value> = result
+        .workspace
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            serde_json::to_value(super::diagnostics::json(d, &result.workspace.sources))
+                .unwrap_or_default()
+        })
+        .collect();
+    errors.extend(result.rule_diagnostics.iter().map(|d| {
+        serde_json::to_value(super::diagnostics::json(d, &result.rules.sources)).unwrap_or_default()
+    }));
+    let report = serde_json::json!({
+        "version": JSON_VERSION,
+        "tool": { "name": "concord", "version": env!("CARGO_PKG_VERSION") },
+        "package": package,
+        "findings": result.findings.iter().map(|f| finding_json(f, &result.workspace.sources)).collect::<Vec<_>>(),
+        "counts": {
+            "total": result.findings.len(),
+            "by_severity": by_severity,
+            "by_category": by_category,
+        },
+        "truncated": result.cut.iter().map(|(rule, dropped)| serde_json::json!({"rule": rule, "dropped": dropped})).collect::<Vec<_>>(),
+        "errors": errors,
+    });
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    text.push('\n');
+    text
+}

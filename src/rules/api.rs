@@ -1,0 +1,1444 @@
+//! The read-only script API: entity handles with getters named after the YAML fields,
+//! registered iterators over each kind, and set-level questions answered in Rust. The
+//! graph of the rule being run is found in a per-thread context, so one engine and one
+//! compiled AST per rule serve every workspace and every fixture.
+
+use crate::findings::{Finding, Subject};
+use crate::graph::PolicyGraph;
+use crate::model::settings::{ParamValue, Params};
+use crate::model::{self, Id, Located, Severity};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map};
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::time::Instant;
+
+type Fallible<T> = Result<T, Box<EvalAltResult>>;
+
+/// What one rule evaluation sees and produces.
+pub struct Context {
+    pub graph: Arc<PolicyGraph>,
+    pub meta: super::RuleMeta,
+    pub severity: Severity,
+    pub params: Params,
+    pub findings: Vec<Finding>,
+    pub deadline: Instant,
+    pub max_findings: usize,
+    /// Findings dropped past `max_findings`.
+    pub cut: usize,
+}
+
+thread_local! {
+    static CONTEXT: RefCell<Option<Context>> = const { RefCell::new(None) };
+}
+
+/// Installs `context` for the evaluation that follows on this thread.
+pub fn enter(context: Context) {
+    CONTEXT.with(|c| *c.borrow_mut() = Some(context));
+}
+
+/// Removes and returns this thread's context.
+pub fn leave() -> Option<Context> {
+    CONTEXT.with(|c| c.borrow_mut().take())
+}
+
+/// Whether this thread's rule has run past its wall-clock limit.
+pub fn past_deadline() -> bool {
+    CONTEXT.with(|c| {
+        c.borrow()
+            .as_ref()
+            .is_some_and(|c| Instant::now() > c.deadline)
+    })
+}
+
+fn with<R>(f: impl FnOnce(&mut Context) -> R) -> Fallible<R> {
+    CONTEXT.with(|c| match c.borrow_mut().as_mut() {
+        Some(context) => Ok(f(context)),
+        None => Err("no workspace is loaded for this rule".into()),
+    })
+}
+
+fn graph() -> Fallible<Arc<PolicyGraph>> {
+    with(|c| c.graph.clone())
+}
+
+fn text(s: &str) -> Dynamic {
+    Dynamic::from(ImmutableString::from(s))
+}
+
+fn opt_text(s: &Option<Located<String>>) -> Dynamic {
+    s.as_ref().map_or(Dynamic::UNIT, |s| text(s))
+}
+
+fn opt_word<T: std::fmt::Display>(s: &Option<Located<T>>) -> Dynamic {
+    s.as_ref()
+        .map_or(Dynamic::UNIT, |s| text(&s.value.to_string()))
+}
+
+fn ids(list: &[Id]) -> Dynamic {
+    Dynamic::from_array(list.iter().map(|i| text(i)).collect())
+}
+
+fn texts(list: &[Located<String>]) -> Dynamic {
+    Dynamic::from_array(list.iter().map(|i| text(i)).collect())
+}
+
+fn opt_f64(x: &Option<Located<f64>>) -> Dynamic {
+    x.as_ref()
+        .map_or(Dynamic::UNIT, |x| Dynamic::from_float(x.value))
+}
+
+fn opt_bool(x: &Option<Located<bool>>) -> Dynamic {
+    x.as_ref()
+        .map_or(Dynamic::UNIT, |x| Dynamic::from_bool(x.value))
+}
+
+fn date(d: &chrono::NaiveDate) -> Dynamic {
+    text(&d.format("%Y-%m-%d").to_string())
+}
+
+fn map(entries: impl IntoIterator<Item = (&'static str, Dynamic)>) -> Dynamic {
+    let m: Map = entries.into_iter().map(|(k, v)| (k.into(), v)).collect();
+    Dynamic::from_map(m)
+}
+
+/// Declares a handle type for one kind of entity, its list type with a registered
+/// iterator, and the global function that returns the list.
+macro_rules! handle {
+    ($handle:ident, $list:ident, $iter:ident, $field:ident, $entity:ty) => {
+        #[derive(Clone)]
+        pub struct $handle {
+            pub g: Arc<PolicyGraph>,
+            pub i: u32,
+        }
+
+        impl $handle {
+            pub fn get(&self) -> &$entity {
+                &self.g.model.$field[self.i as usize]
+            }
+        }
+
+        #[derive(Clone)]
+        pub struct $list {
+            g: Arc<PolicyGraph>,
+        }
+
+        pub struct $iter {
+            g: Arc<PolicyGraph>,
+            next: u32,
+        }
+
+        impl Iterator for $iter {
+            type Item = $handle;
+            fn next(&mut self) -> Option<$handle> {
+                if (self.next as usize) < self.g.model.$field.len() {
+                    self.next += 1;
+                    Some($handle {
+                        g: self.g.clone(),
+                        i: self.next - 1,
+                    })
+                } else {
+                    None
+                }
+            }
+        }
+
+        impl IntoIterator for $list {
+            type Item = $handle;
+            type IntoIter = $iter;
+            fn into_iter(self) -> $iter {
+                $iter { g: self.g, next: 0 }
+            }
+        }
+
+        impl $list {
+            fn new() -> Fallible<Self> {
+                Ok($list { g: graph()? })
+            }
+        }
+    };
+}
+
+handle!(AgencyRef, AgencyList, AgencyIter, agencies, model::Agency);
+handle!(
+    ObjectiveRef,
+    ObjectiveList,
+    ObjectiveIter,
+    objectives,
+    model::Objective
+);
+handle!(
+    InstrumentRef,
+    InstrumentList,
+    InstrumentIter,
+    instruments,
+    model::Instrument
+);
+handle!(
+    MechanismRef,
+    MechanismList,
+    MechanismIter,
+    mechanisms,
+    model::Mechanism
+);
+handle!(
+    EnvelopeRef,
+    EnvelopeList,
+    EnvelopeIter,
+    envelopes,
+    model::Envelope
+);
+handle!(
+    IndicatorRef,
+    IndicatorList,
+    IndicatorIter,
+    indicators,
+    model::Indicator
+);
+handle!(ClaimRef, ClaimList, ClaimIter, claims, model::Claim);
+handle!(
+    PackageRef,
+    PackageList,
+    PackageIter,
+    packages,
+    model::Package
+);
+handle!(
+    InteractionRef,
+    InteractionList,
+    InteractionIter,
+    interactions,
+    model::Interaction
+);
+
+/// One effect of an instrument on an objective.
+#[derive(Clone)]
+pub struct EffectRef {
+    g: Arc<PolicyGraph>,
+    instrument: u32,
+    index: usize,
+}
+
+impl EffectRef {
+    fn get(&self) -> &model::Effect {
+        &self.g.model.instruments[self.instrument as usize].targets[self.index]
+    }
+}
+
+/// Two instruments that overlap (see [`PolicyGraph::overlapping_pairs`]).
+#[derive(Clone)]
+pub struct PairRef {
+    g: Arc<PolicyGraph>,
+    pair: crate::graph::Pair,
+}
+
+fn instrument_handle(g: &Arc<PolicyGraph>, i: u32) -> Dynamic {
+    Dynamic::from(InstrumentRef { g: g.clone(), i })
+}
+
+fn objective_handle(g: &Arc<PolicyGraph>, i: u32) -> Dynamic {
+    Dynamic::from(ObjectiveRef { g: g.clone(), i })
+}
+
+/// One documented entry of the API, for `docs/rule-api.md`.
+pub struct ApiDoc {
+    pub signature: &'static str,
+    pub returns: &'static str,
+    pub meaning: &'static str,
+}
+
+macro_rules! doc {
+    ($sig:literal, $ret:literal, $meaning:literal) => {
+        ApiDoc {
+            signature: $sig,
+            returns: $ret,
+            meaning: $meaning,
+        }
+    };
+}
+
+/// Every global function of the API.
+pub const FUNCTIONS: &[ApiDoc] = &[
+    doc!(
+        "agencies()",
+        "iterable of Agency",
+        "every agency of the workspace"
+    ),
+    doc!(
+        "objectives()",
+        "iterable of Objective",
+        "every objective (use `o.in_scope` for the package under review)"
+    ),
+    doc!(
+        "instruments()",
+        "iterable of Instrument",
+        "every instrument (use `i.in_scope` for the package under review)"
+    ),
+    doc!(
+        "mechanisms()",
+        "iterable of Mechanism",
+        "every coordination mechanism"
+    ),
+    doc!(
+        "envelopes()",
+        "iterable of Envelope",
+        "every funding envelope"
+    ),
+    doc!(
+        "indicators()",
+        "iterable of Indicator",
+        "every indicator series"
+    ),
+    doc!("claims()", "iterable of Claim", "every claim"),
+    doc!("packages()", "iterable of Package", "every package"),
+    doc!(
+        "interactions()",
+        "iterable of Interaction",
+        "every declared interaction"
+    ),
+    doc!("agency(id)", "Agency or ()", "the agency with this id"),
+    doc!(
+        "objective(id)",
+        "Objective or ()",
+        "the objective with this id"
+    ),
+    doc!(
+        "instrument(id)",
+        "Instrument or ()",
+        "the instrument with this id"
+    ),
+    doc!(
+        "indicator(id)",
+        "Indicator or ()",
+        "the indicator with this id"
+    ),
+    doc!(
+        "envelope(id)",
+        "Envelope or ()",
+        "the envelope with this id"
+    ),
+    doc!(
+        "package()",
+        "Package or ()",
+        "the package under review (`--package`), if any"
+    ),
+    doc!(
+        "acting_on(objective, min_effect)",
+        "array of Effect",
+        "in-scope instruments' effects on an objective with effect ≥ min_effect"
+    ),
+    doc!(
+        "acting_on(objective, min_effect, max_effect)",
+        "array of Effect",
+        "in-scope instruments' effects on an objective within min..=max"
+    ),
+    doc!(
+        "overlapping_pairs(min_abs_effect)",
+        "array of Pair",
+        "in-scope instrument pairs sharing an in-scope objective (|effect| ≥ min), overlapping in time and scope; found by index, never by comparing all pairs"
+    ),
+    doc!(
+        "tinbergen(objectives, min_effect)",
+        "map",
+        "maximum matching of objectives (array of ids or handles) to distinct instrument groups with effect ≥ min_effect: `#{size, needed, unmatched}`"
+    ),
+    doc!(
+        "mundell()",
+        "array of maps",
+        "one-to-one assignment of in-scope instruments that declare a primary objective, maximising Σ ln E: `#{instrument, objective}`"
+    ),
+    doc!(
+        "path(from_id, to_id)",
+        "array of ids or ()",
+        "the shortest chain of relations between two entities"
+    ),
+    doc!(
+        "joined(agency_a, agency_b)",
+        "bool",
+        "whether a mechanism joins the two agencies (ids)"
+    ),
+    doc!(
+        "joined(agency_a, agency_b, objective_id)",
+        "bool",
+        "whether a mechanism covering the objective joins the two agencies"
+    ),
+    doc!(
+        "join(array, separator)",
+        "string",
+        "the items as text, separated, e.g. for messages"
+    ),
+    doc!(
+        "param(name, default)",
+        "the parameter's value",
+        "a rule parameter from `concord.yaml` (`rules.<ID>.params`), or `default`"
+    ),
+    doc!(
+        "report(subjects, message)",
+        "()",
+        "emit a finding about one id or an array of ids; the first is the primary subject"
+    ),
+    doc!(
+        "report(subjects, message, options)",
+        "()",
+        "as above, with `#{severity: \"high\", help: \"…\", path: [ids]}`"
+    ),
+];
+
+/// The properties and methods of each handle type.
+pub const PROPERTIES: &[(&str, &[ApiDoc])] = &[
+    (
+        "Agency",
+        &[
+            doc!(
+                "id, name, name_zh, kind, level, region, note",
+                "string or ()",
+                "the YAML fields"
+            ),
+            doc!(
+                "instruments",
+                "array of Instrument",
+                "instruments it owns or co-owns"
+            ),
+        ],
+    ),
+    (
+        "Objective",
+        &[
+            doc!(
+                "id, name, name_zh, domain, parent, indicator, direction, note",
+                "string or ()",
+                "the YAML fields"
+            ),
+            doc!("tags", "array of strings", "the YAML field"),
+            doc!(
+                "target",
+                "map or ()",
+                "`#{value, year, baseline}`; `baseline` is `#{year, value}` or ()"
+            ),
+            doc!(
+                "in_scope",
+                "bool",
+                "whether the objective is in the package under review (or no package is)"
+            ),
+            doc!(
+                "is_leaf()",
+                "bool",
+                "whether no objective names it as parent"
+            ),
+            doc!("children", "array of ids", "objectives whose parent it is"),
+            doc!("descendants", "array of ids", "every objective below it"),
+            doc!("has_tag(tag)", "bool", "whether `tags` holds `tag`"),
+        ],
+    ),
+    (
+        "Instrument",
+        &[
+            doc!(
+                "id, name, name_zh, kind, owner, stance, infra_type, executor, continues, replaces, primary_objective, source, note",
+                "string or ()",
+                "the YAML fields"
+            ),
+            doc!(
+                "co_owners, requires, coordinated_with",
+                "array of ids",
+                "the YAML fields"
+            ),
+            doc!("upgrade_category", "int or ()", "the YAML field"),
+            doc!(
+                "central_share, new_infra_share",
+                "float or ()",
+                "the YAML fields"
+            ),
+            doc!(
+                "capex, capacity_replacement",
+                "bool or ()",
+                "the YAML fields"
+            ),
+            doc!("targets", "array of Effect", "its effects"),
+            doc!("budget", "map or ()", "`#{amount, currency, envelope}`"),
+            doc!(
+                "horizon",
+                "map or ()",
+                "`#{start, end, renewal}`; dates as `YYYY-MM-DD` strings, which compare in date order"
+            ),
+            doc!(
+                "scope",
+                "map or ()",
+                "`#{sectors, regions, beneficiaries, income_targeting}`"
+            ),
+            doc!("support", "map or ()", "`#{unit, rate, cap}`"),
+            doc!("allocation", "map or ()", "`#{basis, weights}`"),
+            doc!("eligibility", "map or ()", "`#{local_only, ownership}`"),
+            doc!("owners", "array of ids", "owner then co-owners"),
+            doc!(
+                "sectors, regions, beneficiaries",
+                "array of strings",
+                "the scope's lists, empty when absent"
+            ),
+            doc!("start, end", "string or ()", "the horizon's dates"),
+            doc!(
+                "months",
+                "int or ()",
+                "length of the horizon in whole months, () when open-ended"
+            ),
+            doc!(
+                "in_scope",
+                "bool",
+                "whether the instrument is in the package under review (or no package is)"
+            ),
+            doc!(
+                "effect_on(objective_id)",
+                "int or ()",
+                "its effect on an objective"
+            ),
+            doc!(
+                "domain",
+                "string or ()",
+                "the domain of its primary objective, else of its strongest positive target"
+            ),
+        ],
+    ),
+    (
+        "Effect",
+        &[
+            doc!(
+                "objective, confidence, note",
+                "string or ()",
+                "the YAML fields"
+            ),
+            doc!("effect, lag_months", "int or ()", "the YAML fields"),
+            doc!(
+                "instrument",
+                "Instrument",
+                "the instrument that has this effect"
+            ),
+        ],
+    ),
+    (
+        "Pair",
+        &[
+            doc!(
+                "a, b",
+                "Instrument",
+                "the two instruments (a's id sorts first by declaration order)"
+            ),
+            doc!("objectives", "array of ids", "objectives both act on"),
+            doc!(
+                "cosine",
+                "float",
+                "cosine similarity of their target vectors"
+            ),
+        ],
+    ),
+    (
+        "Mechanism",
+        &[doc!(
+            "id, name, kind, note; members, covers",
+            "string / array of ids",
+            "the YAML fields"
+        )],
+    ),
+    (
+        "Envelope",
+        &[
+            doc!(
+                "id, name, currency, parent, note",
+                "string or ()",
+                "the YAML fields"
+            ),
+            doc!("total", "float", "the YAML field"),
+            doc!(
+                "instruments",
+                "array of Instrument",
+                "instruments whose budget draws on it"
+            ),
+        ],
+    ),
+    (
+        "Indicator",
+        &[
+            doc!(
+                "id, name, name_zh, unit, source, note; identity",
+                "string or () / array of ids",
+                "the YAML fields"
+            ),
+            doc!("years", "array of ints", "years with a value, ascending"),
+            doc!("value(year)", "float or ()", "the value in a year"),
+        ],
+    ),
+    (
+        "Claim",
+        &[
+            doc!(
+                "id, text, indicator, predicate, source, note",
+                "string or ()",
+                "the YAML fields"
+            ),
+            doc!("from, to", "int", "the year range"),
+            doc!(
+                "failures",
+                "array of ints",
+                "years in range where the predicate is false"
+            ),
+            doc!("missing", "array of ints", "years in range with no value"),
+        ],
+    ),
+    (
+        "Package",
+        &[doc!(
+            "id, name, issued, doc_no, lead, note; instruments, objectives",
+            "string or () / array of ids",
+            "the YAML fields"
+        )],
+    ),
+    (
+        "Interaction",
+        &[
+            doc!("from, to, why", "string or ()", "the YAML fields"),
+            doc!("score", "int", "the YAML field"),
+        ],
+    ),
+];
+
+fn months_between(start: chrono::NaiveDate, end: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    let months =
+        (end.year() - start.year()) as i64 * 12 + end.month() as i64 - start.month() as i64;
+    if end.day() + 1 >= start.day() {
+        months + 1
+    } else {
+        months
+    }
+}
+
+fn register_lists(engine: &mut Engine) {
+    macro_rules! list {
+        ($name:literal, $list:ident, $handle:ident, $field:ident) => {
+            engine.register_type_with_name::<$list>(concat!($name, "List"));
+            engine.register_type_with_name::<$handle>($name);
+            engine.register_iterator::<$list>();
+            engine.register_fn("len", |l: &mut $list| l.g.model.$field.len() as i64);
+            engine.register_fn("to_string", |h: &mut $handle| h.get().id_text());
+        };
+    }
+    list!("Agency", AgencyList, AgencyRef, agencies);
+    list!("Objective", ObjectiveList, ObjectiveRef, objectives);
+    list!("Instrument", InstrumentList, InstrumentRef, instruments);
+    list!("Mechanism", MechanismList, MechanismRef, mechanisms);
+    list!("Envelope", EnvelopeList, EnvelopeRef, envelopes);
+    list!("Indicator", IndicatorList, IndicatorRef, indicators);
+    list!("Claim", ClaimList, ClaimRef, claims);
+    list!("Package", PackageList, PackageRef, packages);
+    engine.register_type_with_name::<InteractionList>("InteractionList");
+    engine.register_type_with_name::<InteractionRef>("Interaction");
+    engine.register_iterator::<InteractionList>();
+    engine.register_type_with_name::<EffectRef>("Effect");
+    engine.register_type_with_name::<PairRef>("Pair");
+    engine.register_fn("agencies", AgencyList::new);
+    engine.register_fn("objectives", ObjectiveList::new);
+    engine.register_fn("instruments", InstrumentList::new);
+    engine.register_fn("mechanisms", MechanismList::new);
+    engine.register_fn("envelopes", EnvelopeList::new);
+    engine.register_fn("indicators", IndicatorList::new);
+    engine.register_fn("claims", ClaimList::new);
+    engine.register_fn("packages", PackageList::new);
+    engine.register_fn("interactions", InteractionList::new);
+}
+
+/// Entities that can print themselves as their id.
+trait IdText {
+    fn id_text(&self) -> ImmutableString;
+}
+
+macro_rules! id_text {
+    ($($t:ty),*) => {$(
+        impl IdText for $t {
+            fn id_text(&self) -> ImmutableString { self.id.value.as_str().into() }
+        }
+    )*};
+}
+id_text!(
+    model::Agency,
+    model::Objective,
+    model::Instrument,
+    model::Mechanism,
+    model::Envelope,
+    model::Indicator,
+    model::Claim,
+    model::Package
+);
+
+fn lookup(kind: &str, id: &str) -> Fallible<Dynamic> {
+    let g = graph()?;
+    let found = match kind {
+        "agency" => g
+            .agency_ix
+            .get(id)
+            .map(|&i| Dynamic::from(AgencyRef { g: g.clone(), i })),
+        "objective" => g.objective_ix.get(id).map(|&i| objective_handle(&g, i)),
+        "instrument" => g.instrument_ix.get(id).map(|&i| instrument_handle(&g, i)),
+        "indicator" => g
+            .indicator_ix
+            .get(id)
+            .map(|&i| Dynamic::from(IndicatorRef { g: g.clone(), i })),
+        _ => g
+            .envelope_ix
+            .get(id)
+            .map(|&i| Dynamic::from(EnvelopeRef { g: g.clone(), i })),
+    };
+    Ok(found.unwrap_or(Dynamic::UNIT))
+}
+
+fn register_lookups(engine: &mut Engine) {
+    engine.register_fn("agency", |id: &str| lookup("agency", id));
+    engine.register_fn("objective", |id: &str| lookup("objective", id));
+    engine.register_fn("instrument", |id: &str| lookup("instrument", id));
+    engine.register_fn("indicator", |id: &str| lookup("indicator", id));
+    engine.register_fn("envelope", |id: &str| lookup("envelope", id));
+    engine.register_fn("package", || -> Fallible<Dynamic> {
+        let g = graph()?;
+        Ok(g.package.map_or(Dynamic::UNIT, |i| {
+            Dynamic::from(PackageRef { g: g.clone(), i })
+        }))
+    });
+}
+
+fn register_agency(engine: &mut Engine) {
+    engine.register_get("id", |a: &mut AgencyRef| text(&a.get().id));
+    engine.register_get("name", |a: &mut AgencyRef| text(&a.get().name));
+    engine.register_get("name_zh", |a: &mut AgencyRef| opt_text(&a.get().name_zh));
+    engine.register_get("kind", |a: &mut AgencyRef| text(a.get().kind.as_str()));
+    engine.register_get("level", |a: &mut AgencyRef| text(a.get().level.as_str()));
+    engine.register_get("region", |a: &mut AgencyRef| opt_text(&a.get().region));
+    engine.register_get("note", |a: &mut AgencyRef| opt_text(&a.get().note));
+    engine.register_get("instruments", |a: &mut AgencyRef| {
+        Dynamic::from_array(
+            a.g.by_owner[a.i as usize]
+                .iter()
+                .map(|&i| instrument_handle(&a.g, i))
+                .collect(),
+        )
+    });
+}
+
+fn register_objective(engine: &mut Engine) {
+    engine.register_get("id", |o: &mut ObjectiveRef| text(&o.get().id));
+    engine.register_get("name", |o: &mut ObjectiveRef| text(&o.get().name));
+    engine.register_get("name_zh", |o: &mut ObjectiveRef| opt_text(&o.get().name_zh));
+    engine.register_get("domain", |o: &mut ObjectiveRef| {
+        text(o.get().domain.as_str())
+    });
+    engine.register_get("parent", |o: &mut ObjectiveRef| opt_text(&o.get().parent));
+    engine.register_get("indicator", |o: &mut ObjectiveRef| {
+        opt_text(&o.get().indicator)
+    });
+    engine.register_get("direction", |o: &mut ObjectiveRef| {
+        opt_word(&o.get().direction)
+    });
+    engine.register_get("note", |o: &mut ObjectiveRef| opt_text(&o.get().note));
+    engine.register_get("tags", |o: &mut ObjectiveRef| texts(&o.get().tags));
+    engine.register_get("target", |o: &mut ObjectiveRef| match &o.get().target {
+        None => Dynamic::UNIT,
+        Some(t) => map([
+            ("value", Dynamic::from_float(t.value.value)),
+            ("year", Dynamic::from_int(t.year.value)),
+            (
+                "baseline",
+                t.baseline.as_ref().map_or(Dynamic::UNIT, |b| {
+                    map([
+                        ("year", Dynamic::from_int(b.year.value)),
+                        ("value", Dynamic::from_float(b.value.value)),
+                    ])
+                }),
+            ),
+        ]),
+    });
+    engine.register_get("in_scope", |o: &mut ObjectiveRef| {
+        o.g.objective_in_scope[o.i as usize]
+    });
+    engine.register_fn("is_leaf", |o: &mut ObjectiveRef| o.g.is_leaf(o.i));
+    engine.register_fn("has_tag", |o: &mut ObjectiveRef, tag: &str| {
+        o.get().tags.iter().any(|t| t.value == tag)
+    });
+    engine.register_get("children", |o: &mut ObjectiveRef| {
+        Dynamic::from_array(
+            o.g.children[o.i as usize]
+                .iter()
+                .map(|&c| text(&o.g.model.objectives[c as usize].id))
+                .collect(),
+        )
+    });
+    engine.register_get("descendants", |o: &mut ObjectiveRef| {
+        Dynamic::from_array(
+            o.g.descendants(o.i)
+                .iter()
+                .map(|&c| text(&o.g.model.objectives[c as usize].id))
+                .collect(),
+        )
+    });
+}
+
+fn instrument_domain(inst: &InstrumentRef) -> Dynamic {
+    let g = &inst.g;
+    let model = inst.get();
+    let objective = model
+        .primary_objective
+        .as_ref()
+        .map(|p| p.value.clone())
+        .or_else(|| {
+            model
+                .targets
+                .iter()
+                .max_by_key(|t| t.effect.value.0)
+                .filter(|t| t.effect.value.0 > 0)
+                .map(|t| t.objective.value.clone())
+        });
+    objective
+        .and_then(|o| g.objective_ix.get(&o))
+        .map_or(Dynamic::UNIT, |&o| {
+            text(g.model.objectives[o as usize].domain.as_str())
+        })
+}
+
+fn register_instrument(engine: &mut Engine) {
+    engine.register_get("id", |i: &mut InstrumentRef| text(&i.get().id));
+    engine.register_get("name", |i: &mut InstrumentRef| text(&i.get().name));
+    engine.register_get("name_zh", |i: &mut InstrumentRef| {
+        opt_text(&i.get().name_zh)
+    });
+    engine.register_get("kind", |i: &mut InstrumentRef| text(i.get().kind.as_str()));
+    engine.register_get("owner", |i: &mut InstrumentRef| text(&i.get().owner));
+    engine.register_get("co_owners", |i: &mut InstrumentRef| ids(&i.get().co_owners));
+    engine.register_get("stance", |i: &mut InstrumentRef| opt_word(&i.get().stance));
+    engine.register_get("infra_type", |i: &mut InstrumentRef| {
+        opt_word(&i.get().infra_type)
+    });
+    engine.register_get("executor", |i: &mut InstrumentRef| {
+        opt_word(&i.get().executor)
+    });
+    engine.register_get("continues", |i: &mut InstrumentRef| {
+        opt_text(&i.get().continues)
+    });
+    engine.register_get("replaces", |i: &mut InstrumentRef| {
+        opt_text(&i.get().replaces)
+    });
+    engine.register_get("primary_objective", |i: &mut InstrumentRef| {
+        opt_text(&i.get().primary_objective)
+    });
+    engine.register_get("source", |i: &mut InstrumentRef| opt_text(&i.get().source));
+    engine.register_get("note", |i: &mut InstrumentRef| opt_text(&i.get().note));
+    engine.register_get("requires", |i: &mut InstrumentRef| ids(&i.get().requires));
+    engine.register_get("coordinated_with", |i: &mut InstrumentRef| {
+        ids(&i.get().coordinated_with)
+    });
+    engine.register_get("upgrade_category", |i: &mut InstrumentRef| {
+        i.get()
+            .upgrade_category
+            .as_ref()
+            .map_or(Dynamic::UNIT, |c| Dynamic::from_int(c.value.0 as i64))
+    });
+    engine.register_get("central_share", |i: &mut InstrumentRef| {
+        opt_f64(&i.get().central_share)
+    });
+    engine.register_get("new_infra_share", |i: &mut InstrumentRef| {
+        opt_f64(&i.get().new_infra_share)
+    });
+    engine.register_get("capex", |i: &mut InstrumentRef| opt_bool(&i.get().capex));
+    engine.register_get("capacity_replacement", |i: &mut InstrumentRef| {
+        opt_bool(&i.get().capacity_replacement)
+    });
+    engine.register_get("targets", |i: &mut InstrumentRef| {
+        let n = i.get().targets.len();
+        Dynamic::from_array(
+            (0..n)
+                .map(|index| {
+                    Dynamic::from(EffectRef {
+                        g: i.g.clone(),
+                        instrument: i.i,
+                        index,
+                    })
+                })
+                .collect(),
+        )
+    });
+    engine.register_get("budget", |i: &mut InstrumentRef| match &i.get().budget {
+        None => Dynamic::UNIT,
+        Some(b) => map([
+            ("amount", Dynamic::from_float(b.amount.value)),
+            ("currency", text(b.currency.as_str())),
+            ("envelope", opt_text(&b.envelope)),
+        ]),
+    });
+    engine.register_get("horizon", |i: &mut InstrumentRef| match &i.get().horizon {
+        None => Dynamic::UNIT,
+        Some(h) => map([
+            ("start", date(&h.start)),
+            ("end", h.end.as_ref().map_or(Dynamic::UNIT, |e| date(e))),
+            ("renewal", opt_bool(&h.renewal)),
+        ]),
+    });
+    engine.register_get("scope", |i: &mut InstrumentRef| match &i.get().scope {
+        None => Dynamic::UNIT,
+        Some(s) => map([
+            ("sectors", texts(&s.sectors)),
+            ("regions", texts(&s.regions)),
+            (
+                "beneficiaries",
+                Dynamic::from_array(s.beneficiaries.0.iter().map(|b| text(b.as_str())).collect()),
+            ),
+            ("income_targeting", opt_word(&s.income_targeting)),
+        ]),
+    });
+    engine.register_get("support", |i: &mut InstrumentRef| match &i.get().support {
+        None => Dynamic::UNIT,
+        Some(s) => map([
+            ("unit", text(&s.unit)),
+            ("rate", Dynamic::from_float(s.rate.value)),
+            ("cap", opt_f64(&s.cap)),
+        ]),
+    });
+    engine.register_get("allocation", |i: &mut InstrumentRef| {
+        match &i.get().allocation {
+            None => Dynamic::UNIT,
+            Some(a) => map([
+                ("basis", text(a.basis.as_str())),
+                ("weights", texts(&a.weights)),
+            ]),
+        }
+    });
+    engine.register_get("eligibility", |i: &mut InstrumentRef| {
+        match &i.get().eligibility {
+            None => Dynamic::UNIT,
+            Some(e) => map([
+                ("local_only", opt_bool(&e.local_only)),
+                ("ownership", opt_word(&e.ownership)),
+            ]),
+        }
+    });
+    engine.register_get("owners", |i: &mut InstrumentRef| {
+        let inst = i.get();
+        Dynamic::from_array(
+            std::iter::once(&inst.owner)
+                .chain(&inst.co_owners)
+                .map(|a| text(a))
+                .collect(),
+        )
+    });
+    engine.register_get("sectors", |i: &mut InstrumentRef| {
+        i.get()
+            .scope
+            .as_ref()
+            .map_or(Dynamic::from_array(vec![]), |s| texts(&s.sectors))
+    });
+    engine.register_get("regions", |i: &mut InstrumentRef| {
+        i.get()
+            .scope
+            .as_ref()
+            .map_or(Dynamic::from_array(vec![]), |s| texts(&s.regions))
+    });
+    engine.register_get("beneficiaries", |i: &mut InstrumentRef| {
+        Dynamic::from_array(
+            i.get()
+                .scope
+                .iter()
+                .flat_map(|s| s.beneficiaries.0.iter())
+                .map(|b| text(b.as_str()))
+                .collect(),
+        )
+    });
+    engine.register_get("start", |i: &mut InstrumentRef| {
+        i.get()
+            .horizon
+            .as_ref()
+            .map_or(Dynamic::UNIT, |h| date(&h.start))
+    });
+    engine.register_get("end", |i: &mut InstrumentRef| {
+        i.get()
+            .horizon
+            .as_ref()
+            .and_then(|h| h.end.as_ref())
+            .map_or(Dynamic::UNIT, |e| date(e))
+    });
+    engine.register_get("months", |i: &mut InstrumentRef| match &i.get().horizon {
+        Some(h) => h.end.as_ref().map_or(Dynamic::UNIT, |e| {
+            Dynamic::from_int(months_between(h.start.value, e.value))
+        }),
+        None => Dynamic::UNIT,
+    });
+    engine.register_get("in_scope", |i: &mut InstrumentRef| {
+        i.g.instrument_in_scope[i.i as usize]
+    });
+    engine.register_get("domain", |i: &mut InstrumentRef| instrument_domain(i));
+    engine.register_fn("effect_on", |i: &mut InstrumentRef, objective: &str| {
+        i.get()
+            .targets
+            .iter()
+            .find(|t| t.objective.value == objective)
+            .map_or(Dynamic::UNIT, |t| {
+                Dynamic::from_int(t.effect.value.0 as i64)
+            })
+    });
+}
+
+fn register_small_types(engine: &mut Engine) {
+    engine.register_get("objective", |e: &mut EffectRef| text(&e.get().objective));
+    engine.register_get("effect", |e: &mut EffectRef| e.get().effect.value.0 as i64);
+    engine.register_get("confidence", |e: &mut EffectRef| {
+        opt_word(&e.get().confidence)
+    });
+    engine.register_get("lag_months", |e: &mut EffectRef| {
+        e.get()
+            .lag_months
+            .as_ref()
+            .map_or(Dynamic::UNIT, |l| Dynamic::from_int(l.value))
+    });
+    engine.register_get("note", |e: &mut EffectRef| opt_text(&e.get().note));
+    engine.register_get("instrument", |e: &mut EffectRef| {
+        instrument_handle(&e.g, e.instrument)
+    });
+
+    engine.register_get("a", |p: &mut PairRef| instrument_handle(&p.g, p.pair.a));
+    engine.register_get("b", |p: &mut PairRef| instrument_handle(&p.g, p.pair.b));
+    engine.register_get("objectives", |p: &mut PairRef| {
+        Dynamic::from_array(
+            p.pair
+                .objectives
+                .iter()
+                .map(|&o| text(&p.g.model.objectives[o as usize].id))
+                .collect(),
+        )
+    });
+    engine.register_get("cosine", |p: &mut PairRef| p.g.cosine(p.pair.a, p.pair.b));
+
+    engine.register_get("id", |m: &mut MechanismRef| text(&m.get().id));
+    engine.register_get("name", |m: &mut MechanismRef| text(&m.get().name));
+    engine.register_get("kind", |m: &mut MechanismRef| text(m.get().kind.as_str()));
+    engine.register_get("members", |m: &mut MechanismRef| ids(&m.get().members));
+    engine.register_get("covers", |m: &mut MechanismRef| ids(&m.get().covers));
+    engine.register_get("note", |m: &mut MechanismRef| opt_text(&m.get().note));
+
+    engine.register_get("id", |e: &mut EnvelopeRef| text(&e.get().id));
+    engine.register_get("name", |e: &mut EnvelopeRef| text(&e.get().name));
+    engine.register_get("total", |e: &mut EnvelopeRef| e.get().total.value);
+    engine.register_get("currency", |e: &mut EnvelopeRef| {
+        text(e.get().currency.as_str())
+    });
+    engine.register_get("parent", |e: &mut EnvelopeRef| opt_text(&e.get().parent));
+    engine.register_get("note", |e: &mut EnvelopeRef| opt_text(&e.get().note));
+    engine.register_get("instruments", |e: &mut EnvelopeRef| {
+        Dynamic::from_array(
+            e.g.by_envelope[e.i as usize]
+                .iter()
+                .map(|&i| instrument_handle(&e.g, i))
+                .collect(),
+        )
+    });
+
+    engine.register_get("id", |x: &mut IndicatorRef| text(&x.get().id));
+    engine.register_get("name", |x: &mut IndicatorRef| text(&x.get().name));
+    engine.register_get("name_zh", |x: &mut IndicatorRef| opt_text(&x.get().name_zh));
+    engine.register_get("unit", |x: &mut IndicatorRef| text(x.get().unit.as_str()));
+    engine.register_get("source", |x: &mut IndicatorRef| opt_text(&x.get().source));
+    engine.register_get("note", |x: &mut IndicatorRef| opt_text(&x.get().note));
+    engine.register_get("identity", |x: &mut IndicatorRef| ids(&x.get().identity));
+    engine.register_get("years", |x: &mut IndicatorRef| {
+        Dynamic::from_array(
+            x.get()
+                .series
+                .0
+                .iter()
+                .map(|p| Dynamic::from_int(p.year.value))
+                .collect(),
+        )
+    });
+    engine.register_fn("value", |x: &mut IndicatorRef, year: i64| {
+        x.get()
+            .series
+            .0
+            .iter()
+            .find(|p| p.year.value == year)
+            .map_or(Dynamic::UNIT, |p| Dynamic::from_float(p.value.value))
+    });
+
+    engine.register_get("id", |c: &mut ClaimRef| text(&c.get().id));
+    engine.register_get("text", |c: &mut ClaimRef| text(&c.get().text));
+    engine.register_get("indicator", |c: &mut ClaimRef| text(&c.get().indicator));
+    engine.register_get("predicate", |c: &mut ClaimRef| text(&c.get().predicate));
+    engine.register_get("source", |c: &mut ClaimRef| opt_text(&c.get().source));
+    engine.register_get("note", |c: &mut ClaimRef| opt_text(&c.get().note));
+    engine.register_get("from", |c: &mut ClaimRef| c.get().years.from.value);
+    engine.register_get("to", |c: &mut ClaimRef| c.get().years.to.value);
+    engine.register_get("failures", |c: &mut ClaimRef| claim_years(c, false));
+    engine.register_get("missing", |c: &mut ClaimRef| claim_years(c, true));
+
+    engine.register_get("id", |p: &mut PackageRef| text(&p.get().id));
+    engine.register_get("name", |p: &mut PackageRef| text(&p.get().name));
+    engine.register_get("issued", |p: &mut PackageRef| {
+        p.get().issued.as_ref().map_or(Dynamic::UNIT, |d| date(d))
+    });
+    engine.register_get("doc_no", |p: &mut PackageRef| opt_text(&p.get().doc_no));
+    engine.register_get("lead", |p: &mut PackageRef| opt_text(&p.get().lead));
+    engine.register_get("note", |p: &mut PackageRef| opt_text(&p.get().note));
+    engine.register_get("instruments", |p: &mut PackageRef| {
+        ids(&p.get().instruments)
+    });
+    engine.register_get("objectives", |p: &mut PackageRef| ids(&p.get().objectives));
+
+    engine.register_get("from", |x: &mut InteractionRef| text(&x.get().from));
+    engine.register_get("to", |x: &mut InteractionRef| text(&x.get().to));
+    engine.register_get("score", |x: &mut InteractionRef| {
+        x.get().score.value.0 as i64
+    });
+    engine.register_get("why", |x: &mut InteractionRef| opt_text(&x.get().why));
+}
+
+/// Years of a claim's range where the predicate fails (or, with `missing`, has no value).
+fn claim_years(c: &ClaimRef, missing: bool) -> Fallible<Array> {
+    let claim = c.get();
+    let Some(&ind) = c.g.indicator_ix.get(&claim.indicator.value) else {
+        return Ok(Array::new());
+    };
+    let series = &c.g.model.indicators[ind as usize].series.0;
+    let mut out = Array::new();
+    for year in claim.years.from.value..=claim.years.to.value.min(claim.years.from.value + 10_000) {
+        match series.iter().find(|p| p.year.value == year) {
+            None if missing => out.push(Dynamic::from_int(year)),
+            Some(point) if !missing => {
+                let holds = crate::claims::holds(&claim.predicate, year, point.value.value)
+                    .map_err(|e| {
+                        format!(
+                            "the predicate of claim `{}` fails in {year}: {e}",
+                            claim.id.value
+                        )
+                    })?;
+                if !holds {
+                    out.push(Dynamic::from_int(year));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn id_list(value: &Dynamic) -> Fallible<Vec<String>> {
+    if let Some(s) = value.clone().try_cast::<ImmutableString>() {
+        return Ok(vec![s.to_string()]);
+    }
+    if let Some(array) = value.clone().try_cast::<Array>() {
+        return array
+            .iter()
+            .map(|v| id_list(v).map(|mut l| l.remove(0)))
+            .collect();
+    }
+    for id in [
+        value
+            .clone()
+            .try_cast::<ObjectiveRef>()
+            .map(|o| o.get().id.value.clone()),
+        value
+            .clone()
+            .try_cast::<InstrumentRef>()
+            .map(|o| o.get().id.value.clone()),
+        value
+            .clone()
+            .try_cast::<AgencyRef>()
+            .map(|o| o.get().id.value.clone()),
+        value
+            .clone()
+            .try_cast::<IndicatorRef>()
+            .map(|o| o.get().id.value.clone()),
+        value
+            .clone()
+            .try_cast::<ClaimRef>()
+            .map(|o| o.get().id.value.clone()),
+        value
+            .clone()
+            .try_cast::<EnvelopeRef>()
+            .map(|o| o.get().id.value.clone()),
+        value
+            .clone()
+            .try_cast::<MechanismRef>()
+            .map(|o| o.get().id.value.clone()),
+        value
+            .clone()
+            .try_cast::<PackageRef>()
+            .map(|o| o.get().id.value.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        return Ok(vec![id]);
+    }
+    Err(format!(
+        "expected an id or an array of ids, found {}",
+        value.type_name()
+    )
+    .into())
+}
+
+fn register_questions(engine: &mut Engine) {
+    fn effects(o: &str, min: i64, max: i64) -> Fallible<Array> {
+        let g = graph()?;
+        let Some(&oi) = g.objective_ix.get(o) else {
+            return Err(format!("unknown objective `{o}`").into());
+        };
+        let (min, max) = (min.clamp(-3, 3) as i8, max.clamp(-3, 3) as i8);
+        Ok(g.acting_on(oi, min, max)
+            .into_iter()
+            .filter_map(|(i, _)| {
+                let index = g.model.instruments[i as usize]
+                    .targets
+                    .iter()
+                    .position(|t| t.objective.value == o)?;
+                Some(Dynamic::from(EffectRef {
+                    g: g.clone(),
+                    instrument: i,
+                    index,
+                }))
+            })
+            .collect())
+    }
+    engine.register_fn("acting_on", |o: Dynamic, min: i64| -> Fallible<Array> {
+        effects(&id_list(&o)?.concat(), min, 3)
+    });
+    engine.register_fn(
+        "acting_on",
+        |o: Dynamic, min: i64, max: i64| -> Fallible<Array> {
+            effects(&id_list(&o)?.concat(), min, max)
+        },
+    );
+    engine.register_fn("overlapping_pairs", |min: i64| -> Fallible<Array> {
+        let g = graph()?;
+        Ok(g.overlapping_pairs(min.clamp(0, 3) as i8)
+            .into_iter()
+            .map(|pair| Dynamic::from(PairRef { g: g.clone(), pair }))
+            .collect())
+    });
+    engine.register_fn(
+        "tinbergen",
+        |objectives: Array, min: i64| -> Fallible<Map> {
+            let g = graph()?;
+            let mut indices = Vec::new();
+            for o in &objectives {
+                for id in id_list(o)? {
+                    let &i = g
+                        .objective_ix
+                        .get(&id)
+                        .ok_or_else(|| format!("unknown objective `{id}`"))?;
+                    indices.push(i);
+                }
+            }
+            let matching = g.tinbergen(&indices, min.clamp(-3, 3) as i8);
+            let mut out = Map::new();
+            out.insert("size".into(), Dynamic::from_int(matching.size as i64));
+            out.insert("needed".into(), Dynamic::from_int(indices.len() as i64));
+            out.insert(
+                "unmatched".into(),
+                Dynamic::from_array(
+                    matching
+                        .unmatched
+                        .iter()
+                        .map(|&o| text(&g.model.objectives[o as usize].id))
+                        .collect(),
+                ),
+            );
+            Ok(out)
+        },
+    );
+    engine.register_fn("mundell", || -> Fallible<Array> {
+        let g = graph()?;
+        Ok(g.mundell()
+            .into_iter()
+            .map(|a| {
+                map([
+                    (
+                        "instrument",
+                        text(&g.model.instruments[a.instrument as usize].id),
+                    ),
+                    (
+                        "objective",
+                        text(&g.model.objectives[a.objective as usize].id),
+                    ),
+                ])
+            })
+            .collect())
+    });
+    engine.register_fn("path", |from: &str, to: &str| -> Fallible<Dynamic> {
+        let g = graph()?;
+        let (Some(a), Some(b)) = (g.entity(from), g.entity(to)) else {
+            return Ok(Dynamic::UNIT);
+        };
+        Ok(g.path(a, b, 8).map_or(Dynamic::UNIT, |chain| {
+            Dynamic::from_array(chain.into_iter().map(|e| text(g.id_of(e))).collect())
+        }))
+    });
+    fn joined(a: &str, b: &str, objective: Option<&str>) -> Fallible<bool> {
+        let g = graph()?;
+        let agency = |id: &str| {
+            g.agency_ix
+                .get(id)
+                .copied()
+                .ok_or_else(|| format!("unknown agency `{id}`"))
+        };
+        let o = match objective {
+            Some(o) => Some(
+                *g.objective_ix
+                    .get(o)
+                    .ok_or_else(|| format!("unknown objective `{o}`"))?,
+            ),
+            None => None,
+        };
+        Ok(g.joined_on(agency(a)?, agency(b)?, o))
+    }
+    engine.register_fn("joined", |a: &str, b: &str| joined(a, b, None));
+    engine.register_fn("joined", |a: &str, b: &str, o: &str| joined(a, b, Some(o)));
+}
+
+fn param_dynamic(value: &ParamValue) -> Dynamic {
+    match value {
+        ParamValue::Bool(b) => Dynamic::from_bool(*b),
+        ParamValue::Int(i) => Dynamic::from_int(*i),
+        ParamValue::Float(f) => Dynamic::from_float(*f),
+        ParamValue::Str(s) => text(s),
+        ParamValue::List(items) => Dynamic::from_array(items.iter().map(param_dynamic).collect()),
+    }
+}
+
+fn report(subjects: Dynamic, message: &str, options: Option<Map>) -> Fallible<()> {
+    let ids = id_list(&subjects)?;
+    if ids.is_empty() {
+        return Err("report needs at least one subject".into());
+    }
+    let mut severity = None;
+    let mut help = None;
+    let mut path = Vec::new();
+    for (key, value) in options.unwrap_or_default() {
+        match key.as_str() {
+            "severity" => {
+                let word = value.to_string();
+                severity = Some(Severity::parse(&word).ok_or_else(|| {
+                    format!(
+                        "unknown severity `{word}` in report options; use `low`, `medium` or `high`"
+                    )
+                })?);
+            }
+            "help" => help = Some(value.to_string()),
+            "path" => path = id_list(&value)?,
+            other => {
+                return Err(format!(
+                    "unknown report option `{other}`; options are `severity`, `help` and `path`"
+                )
+                .into());
+            }
+        }
+    }
+    with(|c| -> Fallible<()> {
+        let mut located = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let entity = c
+                .graph
+                .entity(id)
+                .ok_or_else(|| format!("report names unknown subject `{id}`"))?;
+            located.push(Subject {
+                id: id.clone(),
+                loc: Some(c.graph.loc_of(entity)),
+            });
+        }
+        if c.findings.len() >= c.max_findings {
+            c.cut += 1;
+            return Ok(());
+        }
+        c.findings.push(Finding {
+            rule: c.meta.id.clone(),
+            name: c.meta.name.clone(),
+            category: c.meta.category,
+            severity: severity.unwrap_or(c.severity),
+            message: message.to_owned(),
+            subjects: located,
+            path,
+            help,
+        });
+        Ok(())
+    })?
+}
+
+fn register_helpers(engine: &mut Engine) {
+    engine.register_fn("join", |items: Array, separator: &str| {
+        items
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(separator)
+    });
+}
+
+fn register_reporting(engine: &mut Engine) {
+    engine.register_fn("report", |subjects: Dynamic, message: &str| {
+        report(subjects, message, None)
+    });
+    engine.register_fn(
+        "report",
+        |subjects: Dynamic, message: &str, options: Map| report(subjects, message, Some(options)),
+    );
+    engine.register_fn(
+        "param",
+        |name: &str, default: Dynamic| -> Fallible<Dynamic> {
+            with(|c| {
+                c.params
+                    .0
+                    .get(name)
+                    .map_or(default, |v| param_dynamic(&v.value))
+            })
+        },
+    );
+}
+
+/// Registers the whole API on `engine`.
+pub fn register(engine: &mut Engine) {
+    register_lists(engine);
+    register_lookups(engine);
+    register_agency(engine);
+    register_objective(engine);
+    register_instrument(engine);
+    register_small_types(engine);
+    register_questions(engine);
+    register_reporting(engine);
+    register_helpers(engine);
+}
+
+/// `docs/rule-api.md`, from the tables above.
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# The rule script API\n\n<!-- generated by `concord rules api`; a test fails when it is stale -->\n\n\
+         Rules are [Rhai](https://rhai.rs) scripts. The API is read-only: scripts read the workspace \
+         through the functions and properties below and emit findings with `report`. Reading a property \
+         that does not exist is an error; a YAML field that is absent reads as `()`. Set-level questions \
+         (overlapping pairs, matchings, assignments, paths) are answered in Rust from indexes built once, \
+         so a rule never needs to compare all pairs in script.\n\n## Functions\n\n\
+         | function | returns | meaning |\n|---|---|---|\n",
+    );
+    for f in FUNCTIONS {
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            f.signature, f.returns, f.meaning
+        ));
+    }
+    for (ty, docs) in PROPERTIES {
+        out.push_str(&format!(
+            "\n## {ty}\n\n| property or method | type | meaning |\n|---|---|---|\n"
+        ));
+        for d in *docs {
+            out.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                d.signature, d.returns, d.meaning
+            ));
+        }
+    }
+    out.push_str(
+        "\n## Limits\n\nScripts cannot import modules, call `eval`, or touch files, the environment or the \
+         network. Each rule runs under limits on operations, call depth, expression depth, string, array \
+         and map sizes, and wall-clock time (`rule_timeout_ms` in `concord.yaml`, 5 s by default); a rule \
+         that breaks one is reported with its file, line and column, and the other rules still run.\n",
+    );
+    out
+}

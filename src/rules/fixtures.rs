@@ -1,0 +1,296 @@
+//! Rule fixtures: small workspaces that must make a rule fire (naming the expected
+//! subjects) or keep it quiet. They live in `<rule folder>/fixtures/<ID>/fire*.yaml` and
+//! `quiet*.yaml`, so adding a rule touches only its file and its fixtures.
+
+use super::run::{self, RuleLimits};
+use super::{Rule, RuleSet};
+use crate::decode_fields;
+use crate::diagnostic::Diagnostic;
+use crate::graph::PolicyGraph;
+use crate::load::{self, Node, ReadLimits, Sources};
+use crate::model::decode::{Decode, Decoder, Fields, Located};
+use crate::model::settings::{Params, RuleOverride, Settings};
+use crate::model::{Model, resolve};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Whether a fixture must make its rule fire or keep it quiet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Fire,
+    Quiet,
+}
+
+/// The head of a fixture file.
+struct Head {
+    expect: Vec<Vec<Located<String>>>,
+    package: Option<Located<String>>,
+    params: Params,
+    workspace: Node,
+}
+
+struct Workspace(Node);
+
+impl Decode for Workspace {
+    fn expected() -> String {
+        "a workspace mapping".into()
+    }
+    fn decode(node: &Node, _: &mut Decoder) -> Option<Self> {
+        Some(Workspace(node.clone()))
+    }
+}
+
+impl Decode for Head {
+    fn expected() -> String {
+        "a fixture (`expect`, `package`, `params`, `workspace`)".into()
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        let mut f = Fields::of(node, "the fixture", d)?;
+        let head = decode_fields!(
+            Raw,
+            f,
+            d {
+                expect: list,
+                package: opt,
+                params: dflt,
+                workspace: req
+            }
+        );
+        head.map(|raw: Raw| Head {
+            expect: raw.expect,
+            package: raw.package,
+            params: raw.params,
+            workspace: raw.workspace.0,
+        })
+    }
+}
+
+struct Raw {
+    expect: Vec<Vec<Located<String>>>,
+    package: Option<Located<String>>,
+    params: Params,
+    workspace: Workspace,
+}
+
+/// The outcome of one fixture.
+#[derive(Clone, Debug)]
+pub struct FixtureResult {
+    pub rule: String,
+    pub file: String,
+    pub kind: Kind,
+    /// Expected findings (sorted subject lists) that did not appear.
+    pub missing: Vec<String>,
+    /// Findings that appeared but were not expected.
+    pub unexpected: Vec<String>,
+    /// Why the fixture could not be run at all.
+    pub error: Option<String>,
+}
+
+impl FixtureResult {
+    pub fn passed(&self) -> bool {
+        self.missing.is_empty() && self.unexpected.is_empty() && self.error.is_none()
+    }
+}
+
+/// Everything `rules test` found.
+#[derive(Default)]
+pub struct TestReport {
+    pub results: Vec<FixtureResult>,
+    /// Rules without a fire or a quiet fixture.
+    pub incomplete: Vec<(String, &'static str)>,
+    /// Rule files that did not load, with the sources to render them.
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: Sources,
+    pub rules: usize,
+}
+
+impl TestReport {
+    pub fn passed(&self) -> bool {
+        self.diagnostics.is_empty()
+            && self.incomplete.is_empty()
+            && self.results.iter().all(FixtureResult::passed)
+    }
+}
+
+fn subjects_key(ids: &[String]) -> String {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    format!("[{}]", ids.join(", "))
+}
+
+fn fixture_files(folder: &Path, id: &str) -> Vec<(PathBuf, Kind)> {
+    let dir = folder.join("fixtures").join(id);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(PathBuf, Kind)> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?.to_owned();
+            let kind = if name.starts_with("fire") {
+                Kind::Fire
+            } else if name.starts_with("quiet") {
+                Kind::Quiet
+            } else {
+                return None;
+            };
+            Some((p, kind))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Runs one fixture against its rule.
+fn run_fixture(
+    engine: &rhai::Engine,
+    rule: &Rule,
+    sources: &Sources,
+    path: &Path,
+    kind: Kind,
+) -> FixtureResult {
+    let shown = path.to_string_lossy().replace('\\', "/");
+    let mut result = FixtureResult {
+        rule: rule.meta.id.clone(),
+        file: shown,
+        kind,
+        missing: Vec::new(),
+        unexpected: Vec::new(),
+        error: None,
+    };
+    let fail = |mut r: FixtureResult, e: String| {
+        r.error = Some(e);
+        r
+    };
+    let limits = ReadLimits::default();
+    let text = match load::read_text(path, &limits) {
+        Ok(text) => text,
+        Err(e) => return fail(result, e.to_string()),
+    };
+    let node = match load::parse(&text, 0, &limits) {
+        Ok(Some(node)) => node,
+        Ok(None) => return fail(result, "the fixture is empty".into()),
+        Err(d) => {
+            return fail(
+                result,
+                format!(
+                    "{}:{}: {}",
+                    d.loc.map_or(0, |l| l.line),
+                    d.loc.map_or(0, |l| l.col),
+                    d.message
+                ),
+            );
+        }
+    };
+    let mut d = Decoder::default();
+    let head = Head::decode(&node, &mut d);
+    let (model, diagnostics) = match &head {
+        Some(head) => {
+            let (model, mut diagnostics) = Model::decode_document(&head.workspace);
+            diagnostics.extend(resolve::resolve(&model));
+            (model, diagnostics)
+        }
+        None => (Model::default(), Vec::new()),
+    };
+    if let Some(first) = d
+        .diagnostics
+        .iter()
+        .chain(&diagnostics)
+        .find(|x| x.is_error())
+    {
+        let at = first
+            .loc
+            .map_or(String::new(), |l| format!("{}:{}: ", l.line, l.col));
+        return fail(
+            result,
+            format!(
+                "the fixture is not a valid workspace: {at}{}",
+                first.message
+            ),
+        );
+    }
+    let Some(head) = head else {
+        return fail(result, "the fixture has no `workspace`".into());
+    };
+    let graph = match PolicyGraph::build(model, head.package.as_ref().map(|p| p.value.as_str())) {
+        Ok(graph) => Arc::new(graph),
+        Err(e) => return fail(result, e),
+    };
+    let mut settings = Settings::default();
+    settings.rules.0.insert(
+        rule.meta.id.clone(),
+        RuleOverride {
+            params: head.params,
+            ..Default::default()
+        },
+    );
+    let outcome = run::evaluate(
+        engine,
+        &[rule],
+        sources,
+        &graph,
+        &settings,
+        &RuleLimits::default(),
+    );
+    if let Some(error) = outcome.diagnostics.first() {
+        let at = error
+            .loc
+            .map_or(String::new(), |l| format!(" at {}:{}", l.line, l.col));
+        return fail(result, format!("the rule failed{at}: {}", error.message));
+    }
+    let found: BTreeSet<String> = outcome
+        .findings
+        .iter()
+        .map(|f| subjects_key(&f.subjects.iter().map(|s| s.id.clone()).collect::<Vec<_>>()))
+        .collect();
+    let expected: BTreeSet<String> = match kind {
+        Kind::Quiet => BTreeSet::new(),
+        Kind::Fire => head
+            .expect
+            .iter()
+            .map(|ids| subjects_key(&ids.iter().map(|i| i.value.clone()).collect::<Vec<_>>()))
+            .collect(),
+    };
+    if kind == Kind::Fire && expected.is_empty() {
+        return fail(
+            result,
+            "a fire fixture must name its expected findings under `expect`".into(),
+        );
+    }
+    result.missing = expected.difference(&found).cloned().collect();
+    result.unexpected = found.difference(&expected).cloned().collect();
+    result
+}
+
+/// Runs every fixture of every rule in `folders`.
+pub fn test(folders: &[PathBuf], select: &[String]) -> TestReport {
+    let engine = run::engine(&RuleLimits::default());
+    let set: RuleSet = super::load(folders, &engine);
+    let mut report = TestReport {
+        diagnostics: set.diagnostics,
+        ..Default::default()
+    };
+    for rule in &set.rules {
+        if !select.is_empty() && !select.iter().any(|s| s.eq_ignore_ascii_case(&rule.meta.id)) {
+            continue;
+        }
+        report.rules += 1;
+        let folder = rule.meta.path.parent().unwrap_or(Path::new("."));
+        let files = fixture_files(folder, &rule.meta.id);
+        for (kind, word) in [(Kind::Fire, "fire"), (Kind::Quiet, "quiet")] {
+            if !files.iter().any(|(_, k)| *k == kind) {
+                report.incomplete.push((rule.meta.id.clone(), word));
+            }
+        }
+        for (path, kind) in files {
+            report
+                .results
+                .push(run_fixture(&engine, rule, &set.sources, &path, kind));
+        }
+    }
+    report.sources = set.sources;
+    report
+}

@@ -1,0 +1,301 @@
+//! Running rules: one engine with the API and the sandbox limits, each rule evaluated on
+//! its own thread with its own context, and failures turned into located diagnostics.
+
+use super::api::{self, Context};
+use super::{Rule, RuleMeta};
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::findings::Finding;
+use crate::graph::PolicyGraph;
+use crate::load::{Loc, Sources, loc_at};
+use crate::model::Severity;
+use crate::model::settings::{Params, Settings};
+use rayon::prelude::*;
+use rhai::{Engine, EvalAltResult, ParseError, Position};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Bounds on one rule's evaluation.
+#[derive(Clone, Debug)]
+pub struct RuleLimits {
+    pub max_operations: u64,
+    pub max_call_levels: usize,
+    pub max_expr_depth: usize,
+    pub max_string_size: usize,
+    pub max_array_size: usize,
+    pub max_map_size: usize,
+    pub timeout: Duration,
+    pub max_findings: usize,
+}
+
+impl Default for RuleLimits {
+    fn default() -> Self {
+        RuleLimits {
+            max_operations: 2_000_000_000,
+            max_call_levels: 48,
+            max_expr_depth: 64,
+            max_string_size: 1 << 20,
+            max_array_size: 10_000_000,
+            max_map_size: 1_000_000,
+            timeout: Duration::from_secs(5),
+            max_findings: 10_000,
+        }
+    }
+}
+
+/// The engine every rule runs in: the API, strict variables, no `eval`, no modules, no
+/// output, and limits on everything that can grow.
+pub fn engine(limits: &RuleLimits) -> Engine {
+    let mut engine = Engine::new();
+    engine.set_max_operations(limits.max_operations);
+    engine.set_max_call_levels(limits.max_call_levels);
+    engine.set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth);
+    engine.set_max_string_size(limits.max_string_size);
+    engine.set_max_array_size(limits.max_array_size);
+    engine.set_max_map_size(limits.max_map_size);
+    engine.set_strict_variables(true);
+    engine.set_fail_on_invalid_map_property(true);
+    engine.disable_symbol("eval");
+    engine.on_print(|_| {});
+    engine.on_debug(|_, _, _| {});
+    engine.on_progress(|_| api::past_deadline().then(|| "the rule ran past its time limit".into()));
+    api::register(&mut engine);
+    engine
+}
+
+/// What running a rule set produced.
+#[derive(Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Rule id → findings dropped past the per-rule cap.
+    pub cut: Vec<(String, usize)>,
+    /// Rule id → time taken.
+    pub timings: Vec<(String, Duration)>,
+}
+
+/// How the user tuned one rule.
+fn tuning(meta: &RuleMeta, settings: &Settings) -> (bool, Severity, Params) {
+    match settings.rules.0.get(&meta.id) {
+        Some(o) => (
+            o.enabled.as_ref().is_none_or(|e| e.value),
+            o.severity.as_ref().map_or(meta.severity, |s| s.value),
+            o.params.clone(),
+        ),
+        None => (true, meta.severity, Params::default()),
+    }
+}
+
+/// Evaluates `rules` over `graph` in parallel. Findings come back sorted.
+pub fn evaluate(
+    engine: &Engine,
+    rules: &[&Rule],
+    sources: &Sources,
+    graph: &Arc<PolicyGraph>,
+    settings: &Settings,
+    limits: &RuleLimits,
+) -> Outcome {
+    let results: Vec<(String, Duration, Result<(Vec<Finding>, usize), Diagnostic>)> = rules
+        .par_iter()
+        .filter_map(|rule| {
+            let (enabled, severity, params) = tuning(&rule.meta, settings);
+            if !enabled {
+                return None;
+            }
+            let started = Instant::now();
+            api::enter(Context {
+                graph: graph.clone(),
+                meta: rule.meta.clone(),
+                severity,
+                params,
+                findings: Vec::new(),
+                deadline: started + limits.timeout,
+                max_findings: limits.max_findings,
+                cut: 0,
+            });
+            let result = engine.run_ast(&rule.ast);
+            let context = api::leave();
+            let elapsed = started.elapsed();
+            let outcome = match result {
+                Ok(()) => Ok(context.map(|c| (c.findings, c.cut)).unwrap_or_default()),
+                Err(e) => Err(runtime_error(&e, rule, sources, limits)),
+            };
+            Some((rule.meta.id.clone(), elapsed, outcome))
+        })
+        .collect();
+    let mut outcome = Outcome::default();
+    for (id, elapsed, result) in results {
+        outcome.timings.push((id.clone(), elapsed));
+        match result {
+            Ok((findings, cut)) => {
+                outcome.findings.extend(findings);
+                if cut > 0 {
+                    outcome.cut.push((id, cut));
+                }
+            }
+            Err(diagnostic) => outcome.diagnostics.push(diagnostic),
+        }
+    }
+    crate::findings::sort(&mut outcome.findings);
+    outcome
+}
+
+fn position_loc(pos: Position, file: u32, text: &str) -> Loc {
+    let line = pos.line().unwrap_or(1) as u32;
+    let col = pos.position().unwrap_or(1) as u32;
+    let mut loc = loc_at(text, file, line, col);
+    loc.len = 1;
+    loc
+}
+
+/// A compile error of a rule file, located in it.
+pub fn parse_error(error: &ParseError, file: u32, text: &str) -> Diagnostic {
+    let message = lowercase_first(&error.err_type().to_string());
+    Diagnostic::error(
+        "rule-compile",
+        format!("the rule does not compile: {message}"),
+    )
+    .at(position_loc(error.position(), file, text))
+    .label("here")
+    .maybe_hint(hint_for(&message))
+}
+
+/// The innermost error and its position: a failure inside a function is reported where
+/// it happened, not only where the function was called.
+fn innermost(error: &EvalAltResult) -> (&EvalAltResult, Position, Vec<String>) {
+    let mut calls = Vec::new();
+    let mut at = error;
+    loop {
+        match at {
+            EvalAltResult::ErrorInFunctionCall(name, _, inner, pos) => {
+                calls.push(format!(
+                    "in `{name}` called at line {}",
+                    pos.line().unwrap_or(0)
+                ));
+                at = inner;
+            }
+            _ => return (at, at.position(), calls),
+        }
+    }
+}
+
+fn runtime_error(
+    error: &EvalAltResult,
+    rule: &Rule,
+    sources: &Sources,
+    limits: &RuleLimits,
+) -> Diagnostic {
+    let text = sources
+        .get(rule.source)
+        .map(|f| f.text.as_str())
+        .unwrap_or("");
+    let (inner, position, calls) = innermost(error);
+    let (code, message) = match inner {
+        EvalAltResult::ErrorTerminated(..) => (
+            "rule-timeout",
+            format!(
+                "rule `{}` ran past its time limit of {} ms",
+                rule.meta.id,
+                limits.timeout.as_millis()
+            ),
+        ),
+        EvalAltResult::ErrorTooManyOperations(..) => (
+            "rule-limit",
+            format!(
+                "rule `{}` ran past its limit of {} operations",
+                rule.meta.id, limits.max_operations
+            ),
+        ),
+        EvalAltResult::ErrorStackOverflow(..) => (
+            "rule-limit",
+            format!(
+                "rule `{}` nested calls deeper than {} levels",
+                rule.meta.id, limits.max_call_levels
+            ),
+        ),
+        EvalAltResult::ErrorDataTooLarge(what, ..) => (
+            "rule-limit",
+            format!(
+                "rule `{}` built a value too large: {}",
+                rule.meta.id,
+                what.to_lowercase()
+            ),
+        ),
+        other => (
+            "rule-error",
+            format!(
+                "rule `{}` failed: {}",
+                rule.meta.id,
+                lowercase_first(&describe(other))
+            ),
+        ),
+    };
+    let mut diagnostic = Diagnostic::error(code, message)
+        .at(position_loc(position, rule.source, text))
+        .label("failed here")
+        .maybe_hint(hint_for(&describe(inner)));
+    if !calls.is_empty() && diagnostic.hint.is_none() {
+        diagnostic = diagnostic.hint(calls.join(", "));
+    }
+    diagnostic
+}
+
+/// The error's own words, without Rhai's trailing position.
+fn describe(error: &EvalAltResult) -> String {
+    let text = error.to_string();
+    match text.rfind(" (line ") {
+        Some(i) if text.ends_with(')') => text[..i].to_owned(),
+        _ => text,
+    }
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Names of the API, for did-you-mean on unknown functions and properties.
+fn api_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = api::FUNCTIONS
+        .iter()
+        .map(|f| f.signature.split('(').next().unwrap_or(f.signature))
+        .collect();
+    for (_, docs) in api::PROPERTIES {
+        for d in *docs {
+            names.extend(
+                d.signature
+                    .split([',', ';'])
+                    .map(|p| p.trim().split('(').next().unwrap_or("").trim()),
+            );
+        }
+    }
+    names.retain(|n| !n.is_empty());
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// A did-you-mean for unknown functions, properties and variables.
+fn hint_for(message: &str) -> Option<String> {
+    let quoted = message
+        .split('\'')
+        .nth(1)
+        .or_else(|| message.split('`').nth(1))?;
+    let name = quoted.split(['(', ' ']).next().unwrap_or(quoted);
+    let lower = message.to_lowercase();
+    if lower.contains("function not found")
+        || lower.contains("unknown property")
+        || lower.contains("property")
+    {
+        let names = api_names();
+        return did_you_mean(name, names.iter().copied()).or_else(|| {
+            Some("see docs/rule-api.md for the functions and properties rules can use".into())
+        });
+    }
+    if lower.contains("variable not found") {
+        return Some(format!("declare `{name}` with `let` before using it"));
+    }
+    None
+}
