@@ -229,14 +229,49 @@ fn runtime_error(
             ),
         ),
     };
-    let mut diagnostic = Diagnostic::error(code, message)
-        .at(position_loc(position, rule.source, text))
-        .label("failed here")
-        .maybe_hint(hint_for(&describe(inner)));
+    let at = position_loc(position, rule.source, text);
+    let mut diagnostic = match inner.is_system_exception().then(|| inside_function(text, at)).flatten() {
+        Some((inner_loc, name)) => Diagnostic::error(code, message)
+            .at(inner_loc)
+            .label(format!("the limit was reached inside `{name}`"))
+            .related(at, format!("`{name}` called here")),
+        None => Diagnostic::error(code, message).at(at).label("failed here"),
+    }
+    .maybe_hint(hint_for(&describe(inner)));
     if !calls.is_empty() && diagnostic.hint.is_none() {
         diagnostic = diagnostic.hint(calls.join(", "));
     }
     diagnostic
+}
+
+/// Rhai reports a limit reached inside a script function at the outermost call. This
+/// finds the function called at `at` in the source, and the place inside it where it calls
+/// itself (the usual way to run out of call depth), or else its definition.
+fn inside_function(text: &str, at: Loc) -> Option<(Loc, String)> {
+    let line = text.lines().nth(at.line.checked_sub(1)? as usize)?;
+    let from: String = line.chars().skip(at.col.saturating_sub(1) as usize).collect();
+    let name: String = from.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    if name.is_empty() || !from[name.len()..].trim_start().starts_with('(') {
+        return None;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let definition = lines.iter().position(|l| {
+        let l = l.trim_start();
+        l.strip_prefix("fn ").or_else(|| l.strip_prefix("private fn ")).is_some_and(|rest| {
+            rest.trim_start().strip_prefix(name.as_str()).is_some_and(|r| r.trim_start().starts_with('('))
+        })
+    })?;
+    let call = format!("{name}(");
+    let inner = lines
+        .iter()
+        .enumerate()
+        .skip(definition + 1)
+        .take_while(|(_, l)| !l.trim_start().starts_with("fn "))
+        .find_map(|(n, l)| l.find(&call).map(|c| (n, c)));
+    let (n, c) = inner.unwrap_or((definition, lines[definition].find(name.as_str()).unwrap_or(0)));
+    let mut loc = loc_at(text, at.file, n as u32 + 1, c as u32 + 1);
+    loc.len = name.len() as u32;
+    Some((loc, name))
 }
 
 /// The error's own words, without Rhai's trailing position.
