@@ -75,14 +75,14 @@ fn select<'a>(rules: &'a [Rule], options: &CheckOptions) -> Vec<&'a Rule> {
 pub fn rule_folders(
     workspace: &Workspace,
     options: &CheckOptions,
-) -> Result<Vec<PathBuf>, Diagnostic> {
+) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
     let mut folders = Vec::new();
     if !options.no_standard_rules {
         match rules::standard_folder() {
             Some(folder) => folders.push(folder),
             None => {
-                return Err(Diagnostic::error("no-rules", "cannot find the standard rule library")
-                    .hint("run from the Concord folder, set `CONCORD_RULES` to the `rules` folder, or pass `--rules DIR`"));
+                return Err(Box::new(Diagnostic::error("no-rules", "cannot find the standard rule library")
+                    .hint("run from the Concord folder, set `CONCORD_RULES` to the `rules` folder, or pass `--rules DIR`")));
             }
         }
     }
@@ -128,7 +128,7 @@ pub fn check(options: &CheckOptions) -> CheckResult {
     }
     let folders = match rule_folders(&workspace, options) {
         Ok(folders) => folders,
-        Err(d) => return empty(workspace, vec![d]),
+        Err(d) => return empty(workspace, vec![*d]),
     };
     let started = Instant::now();
     let rule_set = rules::load(&folders, &engine);

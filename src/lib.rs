@@ -6,6 +6,7 @@ pub mod check;
 pub mod claims;
 pub mod diagnostic;
 pub mod findings;
+pub mod generate;
 pub mod graph;
 pub mod load;
 pub mod model;

@@ -21,27 +21,63 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn the_reference_workspace_confirms_the_identity_and_catches_contradicted_claims() {
-    let run = run_in(&root(), &["check", "policies", "--format", "json", "--fail-on", "never"]);
+    let run = run_in(
+        &root(),
+        &[
+            "check",
+            "policies",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    );
     assert_eq!(run.code, 0, "{}", run.stdout);
     let report = run.json();
     assert_eq!(report["version"], 1);
     let findings = report["findings"].as_array().unwrap();
-    let rules: Vec<&str> = findings.iter().map(|f| f["rule"].as_str().unwrap()).collect();
-    assert!(!rules.contains(&"EVD001"), "the Table 1 identity holds: {rules:?}");
+    let rules: Vec<&str> = findings
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        !rules.contains(&"EVD001"),
+        "the Table 1 identity holds: {rules:?}"
+    );
     let contradicted: Vec<&str> = findings
         .iter()
         .filter(|f| f["rule"] == "EVD002")
         .map(|f| f["subjects"][0].as_str().unwrap())
         .collect();
-    for claim in ["consumption-rate-never-below-50", "capital-formation-2012-in-42-43"] {
-        assert!(contradicted.contains(&claim), "{claim} not caught: {contradicted:?}");
+    for claim in [
+        "consumption-rate-never-below-50",
+        "capital-formation-2012-in-42-43",
+    ] {
+        assert!(
+            contradicted.contains(&claim),
+            "{claim} not caught: {contradicted:?}"
+        );
     }
     for f in findings {
-        for key in ["key", "rule", "name", "category", "severity", "message", "subjects", "locations", "path", "help"] {
+        for key in [
+            "key",
+            "rule",
+            "name",
+            "category",
+            "severity",
+            "message",
+            "subjects",
+            "locations",
+            "path",
+            "help",
+        ] {
             assert!(f.get(key).is_some(), "finding lacks `{key}`: {f}");
         }
         let location = &f["locations"][0];
-        assert!(location["file"].as_str().unwrap().starts_with("policies/"), "{f}");
+        assert!(
+            location["file"].as_str().unwrap().starts_with("policies/"),
+            "{f}"
+        );
         assert!(location["line"].as_u64().unwrap() > 0);
     }
 }
@@ -68,7 +104,17 @@ fn exit_codes_follow_the_fail_threshold() {
     let high = run_in(dir.path(), &["check", "ws.yaml", "--select", "GAP001"]);
     assert_eq!(high.code, 1, "{}", high.stdout);
     insta::assert_snapshot!("orphan_objective", high.transcript());
-    let never = run_in(dir.path(), &["check", "ws.yaml", "--select", "GAP001", "--fail-on", "never"]);
+    let never = run_in(
+        dir.path(),
+        &[
+            "check",
+            "ws.yaml",
+            "--select",
+            "GAP001",
+            "--fail-on",
+            "never",
+        ],
+    );
     assert_eq!(never.code, 0);
     let ignored = run_in(dir.path(), &["check", "ws.yaml", "--ignore", "gap"]);
     assert!(!ignored.stdout.contains("GAP001"), "{}", ignored.stdout);
@@ -77,28 +123,60 @@ fn exit_codes_follow_the_fail_threshold() {
 #[test]
 fn bad_input_exits_2_before_any_rule_runs() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("ws.yaml"), "agencies:\n  - { id: MOF, name: F, kind: ministri, level: central }\n").unwrap();
+    std::fs::write(
+        dir.path().join("ws.yaml"),
+        "agencies:\n  - { id: MOF, name: F, kind: ministri, level: central }\n",
+    )
+    .unwrap();
     let run = run_in(dir.path(), &["check", "ws.yaml"]);
     assert_eq!(run.code, 2);
-    assert!(run.stdout.contains("unknown agency kind `ministri`"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("unknown agency kind `ministri`"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn unknown_packages_and_selections_are_usage_errors() {
-    let run = run_in(&root(), &["check", "policies", "--package", "dd-driven-upgrade-2032"]);
+    let run = run_in(
+        &root(),
+        &["check", "policies", "--package", "dd-driven-upgrade-2032"],
+    );
     assert_eq!(run.code, 2);
-    assert!(run.stdout.contains("did you mean `dd-driven-upgrade-2023`?"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("did you mean `dd-driven-upgrade-2023`?"),
+        "{}",
+        run.stdout
+    );
     let run = run_in(&root(), &["check", "policies", "--select", "GAP0001"]);
     assert_eq!(run.code, 2);
-    assert!(run.stdout.contains("no rule or category matches `GAP0001`"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("no rule or category matches `GAP0001`"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn the_format_example_rule_runs_unchanged_from_a_rules_folder() {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("tests/fixtures/rules"), &dir.path().join("my-rules"));
-    std::fs::copy(root().join("tests/fixtures/format/workspace.yaml"), dir.path().join("ws.yaml")).unwrap();
-    let run = run_in(dir.path(), &["check", "ws.yaml", "--rules", "my-rules", "--select", "X900"]);
+    copy_dir(
+        &root().join("tests/fixtures/rules"),
+        &dir.path().join("my-rules"),
+    );
+    std::fs::copy(
+        root().join("tests/fixtures/format/workspace.yaml"),
+        dir.path().join("ws.yaml"),
+    )
+    .unwrap();
+    let run = run_in(
+        dir.path(),
+        &[
+            "check", "ws.yaml", "--rules", "my-rules", "--select", "X900",
+        ],
+    );
     assert_eq!(run.code, 0, "{}", run.transcript());
     insta::assert_snapshot!("example_rule", run.transcript());
 }
@@ -112,8 +190,17 @@ fn a_rule_dropped_into_a_folder_runs_without_rebuilding() {
         "//! id: X901\n//! name: every-agency\n//! category: coordination\n//! severity: medium\n//! summary: s\n//! why: w\n//! source: test\n\nfor a in agencies() { report(a.id, `agency ${a.id} seen`); }\n",
     )
     .unwrap();
-    std::fs::copy(root().join("tests/fixtures/format/workspace.yaml"), dir.path().join("ws.yaml")).unwrap();
-    let run = run_in(dir.path(), &["check", "ws.yaml", "--rules", "extra", "--select", "X901", "--format", "json"]);
+    std::fs::copy(
+        root().join("tests/fixtures/format/workspace.yaml"),
+        dir.path().join("ws.yaml"),
+    )
+    .unwrap();
+    let run = run_in(
+        dir.path(),
+        &[
+            "check", "ws.yaml", "--rules", "extra", "--select", "X901", "--format", "json",
+        ],
+    );
     // Medium findings stay under the default threshold (`high`).
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.json()["counts"]["total"], 5);
@@ -126,18 +213,41 @@ fn hostile(rule: &str) -> common::Run {
     let source = root().join("tests/fixtures/hostile").join(rule);
     std::fs::copy(&source, rules.join(rule)).unwrap();
     std::fs::create_dir(dir.path().join("ws")).unwrap();
-    std::fs::copy(root().join("tests/fixtures/format/workspace.yaml"), dir.path().join("ws/workspace.yaml")).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/format/workspace.yaml"),
+        dir.path().join("ws/workspace.yaml"),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("ws/concord.yaml"), "rule_timeout_ms: 300\n").unwrap();
     let id = &rule[..4];
-    run_in(dir.path(), &["check", "ws", "--rules", "hostile", "--select", &format!("{id},EVD002")])
+    run_in(
+        dir.path(),
+        &[
+            "check",
+            "ws",
+            "--rules",
+            "hostile",
+            "--select",
+            &format!("{id},EVD002"),
+        ],
+    )
 }
 
 #[test]
 fn a_rule_that_loops_forever_is_stopped_and_located() {
     let run = hostile("H001-endless-loop.rhai");
     assert_eq!(run.code, 2);
-    assert!(run.stdout.contains("rule `H001` ran past its time limit of 300 ms"), "{}", run.stdout);
-    assert!(run.stdout.contains("hostile/H001-endless-loop.rhai:"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("rule `H001` ran past its time limit of 300 ms"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("hostile/H001-endless-loop.rhai:"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -160,7 +270,11 @@ fn a_failing_rule_is_located_where_it_failed_and_the_others_still_run() {
 fn rules_cannot_eval_code() {
     let run = hostile("H004-no-escape.rhai");
     assert_eq!(run.code, 2);
-    assert!(run.stdout.contains("H004-no-escape.rhai:9:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("H004-no-escape.rhai:9:"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

@@ -9,8 +9,17 @@ use concord::rules::fixtures;
 #[test]
 fn every_rule_has_a_header_and_fixtures_that_pass() {
     let report = fixtures::test(&[root().join("rules")], &[]);
-    let mut problems: Vec<String> = report.diagnostics.iter().map(|d| d.message.clone()).collect();
-    problems.extend(report.incomplete.iter().map(|(rule, kind)| format!("{rule} has no {kind} fixture")));
+    let mut problems: Vec<String> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
+    problems.extend(
+        report
+            .incomplete
+            .iter()
+            .map(|(rule, kind)| format!("{rule} has no {kind} fixture")),
+    );
     for r in report.results.iter().filter(|r| !r.passed()) {
         problems.push(format!(
             "{} {}: {:?} missing {:?} unexpected {:?}",
@@ -40,11 +49,19 @@ fn rules_list_names_every_rule_with_its_metadata() {
 fn rules_doc_shows_a_rule_and_suggests_near_misses() {
     let run = run_in(&root(), &["rules", "doc", "GAP001"]);
     assert_eq!(run.code, 0);
-    assert!(run.stdout.starts_with("# GAP001 orphan-objective"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("# GAP001 orphan-objective"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("## Why it matters"));
     let run = run_in(&root(), &["rules", "doc", "GAP01"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("did you mean `GAP001`?"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean `GAP001`?"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -62,11 +79,23 @@ fn a_failing_fixture_is_reported_with_the_difference() {
         "expect:\n  - [b]\nworkspace:\n  objectives:\n    - { id: a, name: A, domain: cross_cutting }\n",
     )
     .unwrap();
-    std::fs::write(rules.join("fixtures/X900/quiet.yaml"), "expect: []\nworkspace: {}\n").unwrap();
+    std::fs::write(
+        rules.join("fixtures/X900/quiet.yaml"),
+        "expect: []\nworkspace: {}\n",
+    )
+    .unwrap();
     let run = run_in(dir.path(), &["rules", "test", "r"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    assert!(run.stdout.contains("expected but not found: [b]"), "{}", run.stdout);
-    assert!(run.stdout.contains("found but not expected: [a]"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("expected but not found: [b]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("found but not expected: [a]"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -77,5 +106,8 @@ fn the_api_reference_is_fresh() {
         std::fs::write(&path, &generated).unwrap();
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(committed == generated, "docs/rule-api.md is stale: run `UPDATE_DOCS=1 cargo test --test rules`");
+    assert!(
+        committed == generated,
+        "docs/rule-api.md is stale: run `UPDATE_DOCS=1 cargo test --test rules`"
+    );
 }

@@ -2,6 +2,7 @@
 //! file and returns an [`Outcome`]; only this layer writes to the terminal.
 
 mod check;
+mod generate;
 mod rules;
 mod schema;
 mod validate;
@@ -38,6 +39,8 @@ enum Command {
     /// List, document and test rules.
     #[command(subcommand)]
     Rules(rules::Command),
+    /// Write a synthetic workspace of a given size (for benchmarks).
+    Gen(generate::Args),
     /// Print the JSON Schema of the workspace format (or its reference as Markdown).
     Schema(schema::Args),
 }
@@ -86,6 +89,7 @@ pub fn run() -> ExitCode {
         Command::Validate(args) => validate::run(args, style),
         Command::Schema(args) => schema::run(args),
         Command::Check(args) => check::run(args, style),
+        Command::Gen(args) => generate::run(args),
         Command::Rules(command) => rules::run(command, style),
     };
     let mut stdout = std::io::stdout().lock();

@@ -253,11 +253,11 @@ impl PolicyGraph {
                         .push(i as u32);
                 }
             }
-            if let Some(envelope) = inst.budget.as_ref().and_then(|b| b.envelope.as_ref()) {
-                if let Some(&e) = self.envelope_ix.get(&envelope.value) {
-                    self.by_envelope[e as usize].push(i as u32);
-                    self.edge(this, Some(Entity::Envelope(e)), Relation::FundedBy);
-                }
+            if let Some(envelope) = inst.budget.as_ref().and_then(|b| b.envelope.as_ref())
+                && let Some(&e) = self.envelope_ix.get(&envelope.value)
+            {
+                self.by_envelope[e as usize].push(i as u32);
+                self.edge(this, Some(Entity::Envelope(e)), Relation::FundedBy);
             }
             for (links, relation) in [
                 (inst.requires.clone(), Relation::Requires),

@@ -1130,7 +1130,7 @@ fn id_list(value: &Dynamic) -> Fallible<Vec<String>> {
             .map(|v| id_list(v).map(|mut l| l.remove(0)))
             .collect();
     }
-    for id in [
+    let handle_id = [
         value
             .clone()
             .try_cast::<ObjectiveRef>()
@@ -1166,7 +1166,8 @@ fn id_list(value: &Dynamic) -> Fallible<Vec<String>> {
     ]
     .into_iter()
     .flatten()
-    {
+    .next();
+    if let Some(id) = handle_id {
         return Ok(vec![id]);
     }
     Err(format!(

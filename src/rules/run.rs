@@ -85,6 +85,9 @@ fn tuning(meta: &RuleMeta, settings: &Settings) -> (bool, Severity, Params) {
     }
 }
 
+/// One rule's id, time taken, and findings with the count cut past the cap, or its error.
+type RuleRun = (String, Duration, Result<(Vec<Finding>, usize), Diagnostic>);
+
 /// Evaluates `rules` over `graph` in parallel. Findings come back sorted.
 pub fn evaluate(
     engine: &Engine,
@@ -94,7 +97,7 @@ pub fn evaluate(
     settings: &Settings,
     limits: &RuleLimits,
 ) -> Outcome {
-    let results: Vec<(String, Duration, Result<(Vec<Finding>, usize), Diagnostic>)> = rules
+    let results: Vec<RuleRun> = rules
         .par_iter()
         .filter_map(|rule| {
             let (enabled, severity, params) = tuning(&rule.meta, settings);
@@ -230,7 +233,11 @@ fn runtime_error(
         ),
     };
     let at = position_loc(position, rule.source, text);
-    let mut diagnostic = match inner.is_system_exception().then(|| inside_function(text, at)).flatten() {
+    let mut diagnostic = match inner
+        .is_system_exception()
+        .then(|| inside_function(text, at))
+        .flatten()
+    {
         Some((inner_loc, name)) => Diagnostic::error(code, message)
             .at(inner_loc)
             .label(format!("the limit was reached inside `{name}`"))
@@ -249,17 +256,27 @@ fn runtime_error(
 /// itself (the usual way to run out of call depth), or else its definition.
 fn inside_function(text: &str, at: Loc) -> Option<(Loc, String)> {
     let line = text.lines().nth(at.line.checked_sub(1)? as usize)?;
-    let from: String = line.chars().skip(at.col.saturating_sub(1) as usize).collect();
-    let name: String = from.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let from: String = line
+        .chars()
+        .skip(at.col.saturating_sub(1) as usize)
+        .collect();
+    let name: String = from
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
     if name.is_empty() || !from[name.len()..].trim_start().starts_with('(') {
         return None;
     }
     let lines: Vec<&str> = text.lines().collect();
     let definition = lines.iter().position(|l| {
         let l = l.trim_start();
-        l.strip_prefix("fn ").or_else(|| l.strip_prefix("private fn ")).is_some_and(|rest| {
-            rest.trim_start().strip_prefix(name.as_str()).is_some_and(|r| r.trim_start().starts_with('('))
-        })
+        l.strip_prefix("fn ")
+            .or_else(|| l.strip_prefix("private fn "))
+            .is_some_and(|rest| {
+                rest.trim_start()
+                    .strip_prefix(name.as_str())
+                    .is_some_and(|r| r.trim_start().starts_with('('))
+            })
     })?;
     let call = format!("{name}(");
     let inner = lines
@@ -268,7 +285,10 @@ fn inside_function(text: &str, at: Loc) -> Option<(Loc, String)> {
         .skip(definition + 1)
         .take_while(|(_, l)| !l.trim_start().starts_with("fn "))
         .find_map(|(n, l)| l.find(&call).map(|c| (n, c)));
-    let (n, c) = inner.unwrap_or((definition, lines[definition].find(name.as_str()).unwrap_or(0)));
+    let (n, c) = inner.unwrap_or((
+        definition,
+        lines[definition].find(name.as_str()).unwrap_or(0),
+    ));
     let mut loc = loc_at(text, at.file, n as u32 + 1, c as u32 + 1);
     loc.len = name.len() as u32;
     Some((loc, name))
