@@ -9,6 +9,7 @@ pub use questions::{Assignment, Matching, Pair, horizons_meet, scopes_meet};
 use crate::model::{Model, Package};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// What a node stands for: a kind and the entity's position in the model's list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -84,6 +85,13 @@ pub struct PolicyGraph {
     pub by_envelope: Vec<Vec<u32>>,
     pub parent: Vec<Option<u32>>,
     pub children: Vec<Vec<u32>>,
+    /// For each objective, every objective below it, ascending.
+    descendants: Vec<Vec<u32>>,
+    /// For each mechanism, the objectives it covers with their descendants; `None` when it
+    /// covers everything.
+    coverage: Vec<Option<HashSet<u32>>>,
+    /// Overlapping pairs by minimum effect, computed once and shared by the rules that ask.
+    pairs: std::sync::Mutex<HashMap<i8, Arc<Vec<Pair>>>>,
     /// Pairs of agencies (lower index first) joined by a mechanism, with the mechanisms.
     pub joined: HashMap<(u32, u32), Vec<u32>>,
     /// Objective interactions: from objective to (objective, score).
@@ -134,6 +142,9 @@ impl PolicyGraph {
             by_region: HashMap::new(),
             by_envelope: vec![Vec::new(); model.envelopes.len()],
             parent: vec![None; model.objectives.len()],
+            descendants: Vec::new(),
+            coverage: Vec::new(),
+            pairs: Default::default(),
             children: vec![Vec::new(); model.objectives.len()],
             joined: HashMap::new(),
             interactions_from: vec![Vec::new(); model.objectives.len()],
@@ -149,6 +160,25 @@ impl PolicyGraph {
         };
         g.add_nodes();
         g.add_edges();
+        g.descendants = (0..g.model.objectives.len() as u32)
+            .map(|o| g.walk_down(o))
+            .collect();
+        g.coverage = g
+            .model
+            .mechanisms
+            .iter()
+            .map(|m| {
+                (!m.covers.is_empty()).then(|| {
+                    let roots = m
+                        .covers
+                        .iter()
+                        .filter_map(|c| g.objective_ix.get(&c.value).copied());
+                    roots
+                        .flat_map(|r| g.descendants[r as usize].iter().copied().chain([r]))
+                        .collect()
+                })
+            })
+            .collect();
         g.set_scope();
         Ok(g)
     }
@@ -359,7 +389,7 @@ impl PolicyGraph {
         let mut in_scope = vec![false; self.model.objectives.len()];
         for o in &package.objectives {
             if let Some(&o) = self.objective_ix.get(&o.value) {
-                for d in self.descendants(o).into_iter().chain([o]) {
+                for &d in self.descendants(o).iter().chain([&o]) {
                     in_scope[d as usize] = true;
                 }
             }
@@ -407,7 +437,11 @@ impl PolicyGraph {
     }
 
     /// All objectives below `o` in the tree.
-    pub fn descendants(&self, o: u32) -> Vec<u32> {
+    pub fn descendants(&self, o: u32) -> &[u32] {
+        &self.descendants[o as usize]
+    }
+
+    fn walk_down(&self, o: u32) -> Vec<u32> {
         let mut out = Vec::new();
         let mut stack = self.children[o as usize].clone();
         let mut seen = HashSet::new();
@@ -425,6 +459,23 @@ impl PolicyGraph {
         self.children[o as usize].is_empty()
     }
 
+    /// The overlapping pairs for `min_abs_effect`, computed on first use.
+    pub fn shared_pairs(&self, min_abs_effect: i8) -> Arc<Vec<Pair>> {
+        if let Some(pairs) = self
+            .pairs
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&min_abs_effect).cloned())
+        {
+            return pairs;
+        }
+        let pairs = Arc::new(self.overlapping_pairs(min_abs_effect));
+        if let Ok(mut cache) = self.pairs.lock() {
+            cache.insert(min_abs_effect, pairs.clone());
+        }
+        pairs
+    }
+
     /// Whether two agencies share a mechanism that covers `objective` (or covers everything).
     pub fn joined_on(&self, a: u32, b: u32, objective: Option<u32>) -> bool {
         if a == b {
@@ -433,19 +484,11 @@ impl PolicyGraph {
         let Some(mechanisms) = self.joined.get(&(a.min(b), a.max(b))) else {
             return false;
         };
-        mechanisms.iter().any(|&m| {
-            let covers = &self.model.mechanisms[m as usize].covers;
-            match objective {
-                None => true,
-                Some(o) => {
-                    covers.is_empty()
-                        || covers.iter().any(|c| {
-                            self.objective_ix
-                                .get(&c.value)
-                                .is_some_and(|&c| c == o || self.descendants(c).contains(&o))
-                        })
-                }
-            }
-        })
+        mechanisms
+            .iter()
+            .any(|&m| match (&self.coverage[m as usize], objective) {
+                (None, _) | (_, None) => true,
+                (Some(covered), Some(o)) => covered.contains(&o),
+            })
     }
 }

@@ -563,6 +563,11 @@ pub const PROPERTIES: &[(&str, &[ApiDoc])] = &[
             ),
             doc!("years", "array of ints", "years with a value, ascending"),
             doc!("value(year)", "float or ()", "the value in a year"),
+            doc!(
+                "identity_sum(year)",
+                "float or ()",
+                "the sum of the identity's parts in a year; () when a part lacks the year or there is no identity"
+            ),
         ],
     ),
     (
@@ -1050,6 +1055,28 @@ fn register_small_types(engine: &mut Engine) {
                 .collect(),
         )
     });
+    engine.register_fn("identity_sum", |x: &mut IndicatorRef, year: i64| {
+        let mut sum = 0.0;
+        for part in &x.get().identity {
+            let Some(&p) = x.g.indicator_ix.get(&part.value) else {
+                return Dynamic::UNIT;
+            };
+            match x.g.model.indicators[p as usize]
+                .series
+                .0
+                .iter()
+                .find(|pt| pt.year.value == year)
+            {
+                Some(point) => sum += point.value.value,
+                None => return Dynamic::UNIT,
+            }
+        }
+        if x.get().identity.is_empty() {
+            Dynamic::UNIT
+        } else {
+            Dynamic::from_float(sum)
+        }
+    });
     engine.register_fn("value", |x: &mut IndicatorRef, year: i64| {
         x.get()
             .series
@@ -1177,7 +1204,28 @@ fn id_list(value: &Dynamic) -> Fallible<Vec<String>> {
     .into())
 }
 
+fn in_scope_of(index: &std::collections::HashMap<String, Vec<u32>>, key: &str) -> Fallible<Array> {
+    let g = graph()?;
+    Ok(index
+        .get(key)
+        .map(|list| {
+            list.iter()
+                .filter(|&&i| g.instrument_in_scope[i as usize])
+                .map(|&i| instrument_handle(&g, i))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 fn register_questions(engine: &mut Engine) {
+    engine.register_fn("in_sector", |sector: &str| -> Fallible<Array> {
+        let g = graph()?;
+        in_scope_of(&g.by_sector, sector)
+    });
+    engine.register_fn("in_region", |region: &str| -> Fallible<Array> {
+        let g = graph()?;
+        in_scope_of(&g.by_region, region)
+    });
     fn effects(o: &str, min: i64, max: i64) -> Fallible<Array> {
         let g = graph()?;
         let Some(&oi) = g.objective_ix.get(o) else {
@@ -1210,9 +1258,14 @@ fn register_questions(engine: &mut Engine) {
     );
     engine.register_fn("overlapping_pairs", |min: i64| -> Fallible<Array> {
         let g = graph()?;
-        Ok(g.overlapping_pairs(min.clamp(0, 3) as i8)
-            .into_iter()
-            .map(|pair| Dynamic::from(PairRef { g: g.clone(), pair }))
+        Ok(g.shared_pairs(min.clamp(0, 3) as i8)
+            .iter()
+            .map(|pair| {
+                Dynamic::from(PairRef {
+                    g: g.clone(),
+                    pair: pair.clone(),
+                })
+            })
             .collect())
     });
     engine.register_fn(
