@@ -53,7 +53,8 @@ impl CheckResult {
     }
 }
 
-fn matches(rule: &Rule, patterns: &[String]) -> bool {
+/// Whether a rule is named by one of `patterns`: its id, an id prefix, or its category.
+pub fn matches(rule: &Rule, patterns: &[String]) -> bool {
     patterns.iter().any(|p| {
         p.eq_ignore_ascii_case(&rule.meta.id)
             || Category::parse(&p.to_lowercase()) == Some(rule.meta.category)

@@ -699,7 +699,7 @@ fn register_lookups(engine: &mut Engine) {
     engine.register_fn("instrument", |id: &str| lookup("instrument", id));
     engine.register_fn("indicator", |id: &str| lookup("indicator", id));
     engine.register_fn("envelope", |id: &str| lookup("envelope", id));
-    engine.register_fn("package", || -> Fallible<Dynamic> {
+    engine.register_fn("reviewed_package", || -> Fallible<Dynamic> {
         let g = graph()?;
         Ok(g.package.map_or(Dynamic::UNIT, |i| {
             Dynamic::from(PackageRef { g: g.clone(), i })
@@ -1495,4 +1495,11 @@ pub fn markdown() -> String {
          that breaks one is reported with its file, line and column, and the other rules still run.\n",
     );
     out
+}
+
+/// The process's resident memory in bytes, where the system tells it.
+pub fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
 }

@@ -274,7 +274,7 @@ pub fn test(folders: &[PathBuf], select: &[String]) -> TestReport {
         ..Default::default()
     };
     for rule in &set.rules {
-        if !select.is_empty() && !select.iter().any(|s| s.eq_ignore_ascii_case(&rule.meta.id)) {
+        if !select.is_empty() && !crate::check::matches(rule, select) {
             continue;
         }
         report.rules += 1;

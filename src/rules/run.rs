@@ -21,8 +21,8 @@ pub struct RuleLimits {
     pub max_call_levels: usize,
     pub max_expr_depth: usize,
     pub max_string_size: usize,
-    pub max_array_size: usize,
-    pub max_map_size: usize,
+    /// Resident memory of the whole process above which the running rule is stopped.
+    pub max_memory_bytes: u64,
     pub timeout: Duration,
     pub max_findings: usize,
 }
@@ -34,8 +34,7 @@ impl Default for RuleLimits {
             max_call_levels: 48,
             max_expr_depth: 64,
             max_string_size: 1 << 20,
-            max_array_size: 10_000_000,
-            max_map_size: 1_000_000,
+            max_memory_bytes: 2 << 30,
             timeout: Duration::from_secs(5),
             max_findings: 10_000,
         }
@@ -50,14 +49,27 @@ pub fn engine(limits: &RuleLimits) -> Engine {
     engine.set_max_call_levels(limits.max_call_levels);
     engine.set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth);
     engine.set_max_string_size(limits.max_string_size);
-    engine.set_max_array_size(limits.max_array_size);
-    engine.set_max_map_size(limits.max_map_size);
+    // Rhai's own array and map size limits re-measure the whole collection on every push,
+    // which makes building a large array quadratic; memory is bounded instead by watching
+    // the process's resident size from the progress callback.
     engine.set_strict_variables(true);
     engine.set_fail_on_invalid_map_property(true);
     engine.disable_symbol("eval");
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
-    engine.on_progress(|_| api::past_deadline().then(|| "the rule ran past its time limit".into()));
+    let max_memory = limits.max_memory_bytes;
+    engine.on_progress(move |operations| {
+        if operations % 1024 != 0 {
+            return None;
+        }
+        if api::past_deadline() {
+            return Some("time".into());
+        }
+        if operations % (1 << 16) == 0 && api::resident_bytes().is_some_and(|b| b > max_memory) {
+            return Some("memory".into());
+        }
+        None
+    });
     api::register(&mut engine);
     engine
 }
