@@ -30,6 +30,31 @@ fn every_rule_has_a_header_and_fixtures_that_pass() {
     assert!(report.rules >= 3);
 }
 
+/// The standard library as specified: every id must ship.
+const SPECIFIED: [&str; 26] = [
+    "GAP001", "GAP002", "GAP003", "GAP004", "GAP005", "GAP006", "GAP007", "OVL001", "OVL002",
+    "OVL003", "OVL004", "CON001", "CON002", "CON003", "CON004", "CON005", "CON006", "CON007",
+    "CRD001", "CRD002", "CRD003", "CRD004", "CRD005", "EVD001", "EVD002", "EVD003",
+];
+
+#[test]
+fn every_specified_rule_ships() {
+    let run = run_in(&root(), &["rules", "list", "--format", "json"]);
+    let listed: Vec<String> = run
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    for id in SPECIFIED {
+        assert!(
+            listed.iter().any(|l| l == id),
+            "{id} is missing from `rules list`"
+        );
+    }
+}
+
 #[test]
 fn rules_list_names_every_rule_with_its_metadata() {
     let run = run_in(&root(), &["rules", "list", "--format", "json"]);
