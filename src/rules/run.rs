@@ -21,6 +21,8 @@ pub struct RuleLimits {
     pub max_call_levels: usize,
     pub max_expr_depth: usize,
     pub max_string_size: usize,
+    pub max_array_size: usize,
+    pub max_map_size: usize,
     /// Resident memory of the whole process above which the running rule is stopped.
     pub max_memory_bytes: u64,
     pub timeout: Duration,
@@ -34,6 +36,8 @@ impl Default for RuleLimits {
             max_call_levels: 48,
             max_expr_depth: 64,
             max_string_size: 1 << 20,
+            max_array_size: 1_000_000,
+            max_map_size: 1_000_000,
             max_memory_bytes: 2 << 30,
             timeout: Duration::from_secs(5),
             max_findings: 10_000,
@@ -49,9 +53,12 @@ pub fn engine(limits: &RuleLimits) -> Engine {
     engine.set_max_call_levels(limits.max_call_levels);
     engine.set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth);
     engine.set_max_string_size(limits.max_string_size);
-    // Rhai's own array and map size limits re-measure the whole collection on every push,
-    // which makes building a large array quadratic; memory is bounded instead by watching
-    // the process's resident size from the progress callback.
+    engine.set_max_array_size(limits.max_array_size);
+    engine.set_max_map_size(limits.max_map_size);
+    // With any size limit set, Rhai re-measures a whole collection after each call that may
+    // change it, so a script that grows one collection to n items pays O(n²); the standard
+    // rules keep their collections small or fill them by index. The resident-size watch in
+    // the progress callback is a second bound on memory.
     engine.set_strict_variables(true);
     engine.set_fail_on_invalid_map_property(true);
     engine.disable_symbol("eval");
