@@ -1,6 +1,7 @@
 //! Claim predicates: small Rhai expressions over `value` and `year` that a claim says hold
 //! in every year of its range. Compiled in a bare engine with tight limits.
 
+use crate::diagnostic::lowercase_first;
 use rhai::{Engine, Scope};
 
 fn engine() -> Engine {
@@ -42,14 +43,6 @@ pub fn holds(predicate: &str, year: i64, value: f64) -> Result<bool, String> {
     engine
         .eval_expression_with_scope::<bool>(&mut scope(year, value), predicate)
         .map_err(|e| lowercase_first(&e.to_string()))
-}
-
-fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -93,6 +93,15 @@ impl Diagnostic {
     }
 }
 
+/// The house style starts messages lowercase; other libraries' messages are adapted.
+pub fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// The closest candidate to `wanted`, if one is close enough to be a likely typo: at most
 /// one edit in three characters (case ignored), ties broken by the longer common prefix.
 pub fn closest<'a, I>(wanted: &str, candidates: I) -> Option<&'a str>

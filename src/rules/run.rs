@@ -3,6 +3,7 @@
 
 use super::api::{self, Context};
 use super::{Rule, RuleMeta};
+use crate::diagnostic::lowercase_first;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::findings::Finding;
 use crate::graph::PolicyGraph;
@@ -319,14 +320,6 @@ fn describe(error: &EvalAltResult) -> String {
     match text.rfind(" (line ") {
         Some(i) if text.ends_with(')') => text[..i].to_owned(),
         _ => text,
-    }
-}
-
-fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
