@@ -283,3 +283,57 @@ fn rules_cannot_build_unbounded_strings() {
     assert_eq!(run.code, 2);
     assert!(run.stdout.contains("rule `H005`"), "{}", run.stdout);
 }
+
+#[test]
+fn concord_yaml_tunes_rules_disables_them_and_adds_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    std::fs::create_dir_all(ws.join("local-rules")).unwrap();
+    std::fs::write(
+        ws.join("objectives.yaml"),
+        "objectives:\n  - { id: DD.income, name: Household income, domain: domestic_demand }\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/rules/X900-objective-without-indicator.rhai"),
+        ws.join("local-rules/X900-objective-without-indicator.rhai"),
+    )
+    .unwrap();
+    let settings = "rule_folders: [local-rules]\nrules:\n  GAP001: { severity: low }\n";
+    std::fs::write(ws.join("concord.yaml"), settings).unwrap();
+    let run = run_in(
+        dir.path(),
+        &["check", "ws", "--select", "GAP001,X900", "--format", "json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let findings = run.json()["findings"].clone();
+    let severity_of = |rule: &str| {
+        findings
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .map(|f| f["severity"].clone())
+    };
+    assert_eq!(severity_of("GAP001"), Some("low".into()), "{findings}");
+    assert_eq!(severity_of("X900"), Some("low".into()), "{findings}");
+
+    let settings = "rule_folders: [local-rules]\nfail_on: low\nrules:\n  X900: { enabled: false }\n  GAP001: { params: { min_effect: 1 } }\n";
+    std::fs::write(ws.join("concord.yaml"), settings).unwrap();
+    let run = run_in(
+        dir.path(),
+        &["check", "ws", "--select", "GAP001,X900", "--format", "json"],
+    );
+    assert_eq!(
+        run.code, 1,
+        "fail_on: low makes the high GAP001 finding fail: {}",
+        run.stdout
+    );
+    let rules: Vec<String> = run.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(rules, ["GAP001"]);
+}
