@@ -20,7 +20,7 @@ pub struct Args {
     /// Another folder of rule files, after the standard library (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     rules: Vec<PathBuf>,
-    /// Run only the standard library's rules from `--rules` folders and `concord.yaml`.
+    /// Leave out the standard library: run only the rules of `--rules` folders and `concord.yaml`.
     #[arg(long)]
     no_standard_rules: bool,
     /// Run only these rules: ids, id prefixes or categories, comma-separated.

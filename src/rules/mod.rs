@@ -251,13 +251,14 @@ pub fn discover(folder: &Path) -> Result<Vec<PathBuf>, RuleError> {
     Ok(files)
 }
 
-/// The standard library's folder: `rules/` beside the binary's workspace, found from the
-/// current folder, the executable's folder, or the source tree.
+/// The standard library's folder: `CONCORD_RULES` if set, else the `rules/` folder of the
+/// Concord tree the binary was built in or sits in. The current folder is not searched, so
+/// a workspace's own `rules/` folder is never mistaken for the standard library.
 pub fn standard_folder() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("CONCORD_RULES") {
         return Some(PathBuf::from(dir));
     }
-    let mut candidates = vec![PathBuf::from("rules")];
+    let mut candidates = Vec::new();
     if let Ok(exe) = std::env::current_exe() {
         for ancestor in exe.ancestors().skip(1).take(4) {
             candidates.push(ancestor.join("rules"));
