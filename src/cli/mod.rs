@@ -3,6 +3,7 @@
 
 mod check;
 mod generate;
+mod graph;
 mod rules;
 mod schema;
 mod validate;
@@ -39,6 +40,8 @@ enum Command {
     /// List, document and test rules.
     #[command(subcommand)]
     Rules(rules::Command),
+    /// Draw the policy graph as DOT, Mermaid or JSON.
+    Graph(graph::Args),
     /// Write a synthetic workspace of a given size (for benchmarks).
     Gen(generate::Args),
     /// Print the JSON Schema of the workspace format (or its reference as Markdown).
@@ -90,6 +93,7 @@ pub fn run() -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Check(args) => check::run(args, style),
         Command::Gen(args) => generate::run(args),
+        Command::Graph(args) => graph::run(args, style),
         Command::Rules(command) => rules::run(command, style),
     };
     let mut stdout = std::io::stdout().lock();

@@ -1,0 +1,258 @@
+//! The policy graph as DOT (Graphviz), Mermaid or JSON, whole or as the neighbourhood of
+//! one node, so that a person can see who owns what and what acts on what.
+
+use crate::graph::{Entity, PolicyGraph, Relation};
+use petgraph::Direction;
+use petgraph::stable_graph::NodeIndex;
+use petgraph::visit::{EdgeRef, IntoEdgeReferences};
+use std::collections::{BTreeSet, VecDeque};
+use std::fmt::Write;
+
+/// Which part of the graph to draw.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Draw only the package under review (the graph's package) and what touches it.
+    pub package_only: bool,
+    /// Draw only the nodes within `depth` steps of this id.
+    pub focus: Option<String>,
+    pub depth: usize,
+}
+
+/// The nodes and edges chosen for drawing, in a fixed order.
+pub struct View {
+    pub nodes: Vec<NodeIndex>,
+    pub edges: Vec<(NodeIndex, NodeIndex, Relation)>,
+}
+
+fn kind_name(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Agency(_) => "agency",
+        Entity::Objective(_) => "objective",
+        Entity::Instrument(_) => "instrument",
+        Entity::Mechanism(_) => "mechanism",
+        Entity::Envelope(_) => "envelope",
+        Entity::Indicator(_) => "indicator",
+        Entity::Package(_) => "package",
+        Entity::Claim(_) => "claim",
+    }
+}
+
+fn in_package(g: &PolicyGraph, entity: Entity) -> bool {
+    match entity {
+        Entity::Objective(o) => g.objective_in_scope[o as usize],
+        Entity::Instrument(i) => g.instrument_in_scope[i as usize],
+        Entity::Package(p) => g.package == Some(p),
+        _ => true,
+    }
+}
+
+/// Picks the nodes and edges to draw; an unknown focus id is an error with a suggestion.
+pub fn select(g: &PolicyGraph, selection: &Selection) -> Result<View, String> {
+    let mut keep: BTreeSet<NodeIndex> = g.graph.node_indices().collect();
+    if selection.package_only && g.package.is_some() {
+        keep.retain(|&n| in_package(g, g.graph[n]));
+    }
+    if let Some(focus) = &selection.focus {
+        let entity = g.entity(focus).ok_or_else(|| {
+            let ids: Vec<&str> = g
+                .graph
+                .node_indices()
+                .map(|n| g.id_of(g.graph[n]))
+                .collect();
+            match crate::diagnostic::did_you_mean(focus, ids.iter().copied()) {
+                Some(hint) => format!("no entity `{focus}` to focus on; {hint}"),
+                None => format!("no entity `{focus}` to focus on"),
+            }
+        })?;
+        let start = g
+            .node(entity)
+            .ok_or_else(|| format!("`{focus}` is not in the graph"))?;
+        let mut near = BTreeSet::from([start]);
+        let mut queue = VecDeque::from([(start, 0)]);
+        while let Some((at, depth)) = queue.pop_front() {
+            if depth == selection.depth {
+                continue;
+            }
+            let out = g
+                .graph
+                .edges_directed(at, Direction::Outgoing)
+                .map(|e| e.target());
+            let inc = g
+                .graph
+                .edges_directed(at, Direction::Incoming)
+                .map(|e| e.source());
+            for next in out.chain(inc) {
+                if keep.contains(&next) && near.insert(next) {
+                    queue.push_back((next, depth + 1));
+                }
+            }
+        }
+        keep = near;
+    }
+    let mut nodes: Vec<NodeIndex> = keep.iter().copied().collect();
+    nodes.sort_by_key(|&n| g.graph[n]);
+    let mut edges: Vec<(NodeIndex, NodeIndex, Relation)> = (&g.graph)
+        .edge_references()
+        .filter(|e| keep.contains(&e.source()) && keep.contains(&e.target()))
+        .map(|e| (e.source(), e.target(), *e.weight()))
+        .collect();
+    edges.sort_by_key(|(a, b, r)| (g.graph[*a], g.graph[*b], r.name()));
+    Ok(View { nodes, edges })
+}
+
+fn label(g: &PolicyGraph, entity: Entity) -> String {
+    let m = &g.model;
+    let name = match entity {
+        Entity::Agency(i) => &m.agencies[i as usize].name.value,
+        Entity::Objective(i) => &m.objectives[i as usize].name.value,
+        Entity::Instrument(i) => &m.instruments[i as usize].name.value,
+        Entity::Mechanism(i) => &m.mechanisms[i as usize].name.value,
+        Entity::Envelope(i) => &m.envelopes[i as usize].name.value,
+        Entity::Indicator(i) => &m.indicators[i as usize].name.value,
+        Entity::Package(i) => &m.packages[i as usize].name.value,
+        Entity::Claim(i) => &m.claims[i as usize].text.value,
+    };
+    format!("{}\n{}", g.id_of(entity), name)
+}
+
+fn edge_label(relation: Relation) -> String {
+    match relation {
+        Relation::Targets(e) | Relation::Interacts(e) => format!("{} {e:+}", relation.name()),
+        other => other.name().to_owned(),
+    }
+}
+
+fn negative(relation: Relation) -> bool {
+    matches!(relation, Relation::Targets(e) | Relation::Interacts(e) if e < 0)
+}
+
+/// A DOT string literal: quotes, backslashes and line breaks escaped.
+fn dot_quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Graphviz DOT.
+pub fn dot(g: &PolicyGraph, view: &View) -> String {
+    let mut out = String::from(
+        "digraph concord {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n",
+    );
+    for &n in &view.nodes {
+        let entity = g.graph[n];
+        let shape = match entity {
+            Entity::Agency(_) => "box, style=rounded",
+            Entity::Objective(_) => "ellipse",
+            Entity::Instrument(_) => "box",
+            Entity::Mechanism(_) => "hexagon",
+            Entity::Envelope(_) => "folder",
+            Entity::Indicator(_) => "note",
+            Entity::Package(_) => "tab",
+            Entity::Claim(_) => "plain",
+        };
+        let _ = writeln!(
+            out,
+            "  {} [label={}, shape={shape}, class={}];",
+            dot_quote(g.id_of(entity)),
+            dot_quote(&label(g, entity)),
+            kind_name(entity)
+        );
+    }
+    for (a, b, relation) in &view.edges {
+        let colour = if negative(*relation) {
+            ", color=\"#c0392b\", fontcolor=\"#c0392b\""
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {} -> {} [label={}{colour}];",
+            dot_quote(g.id_of(g.graph[*a])),
+            dot_quote(g.id_of(g.graph[*b])),
+            dot_quote(&edge_label(*relation))
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// Mermaid flowchart: node ids are positional (`n0`, `n1` …) because Mermaid ids cannot
+/// carry dots or dashes safely; labels are quoted with `#quot;` for quotes.
+pub fn mermaid(g: &PolicyGraph, view: &View) -> String {
+    let escape = |t: &str| {
+        t.replace('"', "#quot;")
+            .replace('<', "#lt;")
+            .replace('>', "#gt;")
+            .replace('\n', "<br/>")
+    };
+    let position = |n: &NodeIndex| view.nodes.iter().position(|m| m == n).unwrap_or(0);
+    let mut out = String::from("flowchart LR\n");
+    for (i, &n) in view.nodes.iter().enumerate() {
+        let entity = g.graph[n];
+        let text = escape(&label(g, entity));
+        let shaped = match entity {
+            Entity::Objective(_) => format!("n{i}([\"{text}\"])"),
+            Entity::Agency(_) => format!("n{i}(\"{text}\")"),
+            Entity::Mechanism(_) => format!("n{i}{{{{\"{text}\"}}}}"),
+            _ => format!("n{i}[\"{text}\"]"),
+        };
+        let _ = writeln!(out, "  {shaped}");
+    }
+    for (a, b, relation) in &view.edges {
+        let arrow = if negative(*relation) { "-.->" } else { "-->" };
+        let _ = writeln!(
+            out,
+            "  n{} {arrow}|\"{}\"| n{}",
+            position(a),
+            escape(&edge_label(*relation)),
+            position(b)
+        );
+    }
+    out
+}
+
+/// JSON: `{nodes: [{id, kind, name}], edges: [{from, to, relation, value}]}`.
+pub fn json(g: &PolicyGraph, view: &View) -> String {
+    let nodes: Vec<serde_json::Value> = view
+        .nodes
+        .iter()
+        .map(|&n| {
+            let entity = g.graph[n];
+            let name = label(g, entity);
+            let name = name
+                .split_once('\n')
+                .map_or(name.as_str(), |(_, rest)| rest);
+            serde_json::json!({ "id": g.id_of(entity), "kind": kind_name(entity), "name": name })
+        })
+        .collect();
+    let edges: Vec<serde_json::Value> = view
+        .edges
+        .iter()
+        .map(|(a, b, relation)| {
+            let value = match relation {
+                Relation::Targets(e) | Relation::Interacts(e) => Some(*e),
+                _ => None,
+            };
+            serde_json::json!({
+                "from": g.id_of(g.graph[*a]),
+                "to": g.id_of(g.graph[*b]),
+                "relation": relation.name(),
+                "value": value,
+            })
+        })
+        .collect();
+    let mut text =
+        serde_json::to_string_pretty(&serde_json::json!({ "nodes": nodes, "edges": edges }))
+            .unwrap_or_default();
+    text.push('\n');
+    text
+}
