@@ -6,7 +6,7 @@ use concord::check::{self, CheckOptions, CheckResult};
 use concord::model::Severity;
 use concord::model::settings::FailOn;
 use concord::render::diagnostics::{self, Style};
-use concord::render::findings;
+use concord::render::{findings, machine};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -32,18 +32,121 @@ pub struct Args {
     /// Lowest severity that makes the exit code 1 (default: `concord.yaml`'s, else `high`).
     #[arg(long, value_enum)]
     fail_on: Option<FailOnArg>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format: `text`, `json`, `sarif`, `junit` or `github`; `FORMAT=FILE` writes that
+    /// format to a file (repeatable, so one run can feed several tools).
+    #[arg(long = "format", value_name = "FORMAT[=FILE]")]
+    formats: Vec<String>,
+    /// Write the output to FILE instead of stdout (with one `--format` without a file).
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Print how long each rule and phase took, on stderr.
     #[arg(long)]
     timings: bool,
 }
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Format {
     Text,
     Json,
+    Sarif,
+    Junit,
+    Github,
+}
+
+const FORMATS: [(&str, Format); 5] = [
+    ("text", Format::Text),
+    ("json", Format::Json),
+    ("sarif", Format::Sarif),
+    ("junit", Format::Junit),
+    ("github", Format::Github),
+];
+
+/// The requested outputs: each format with its file, or stdout.
+fn outputs(
+    formats: &[String],
+    output: Option<PathBuf>,
+) -> Result<Vec<(Format, Option<PathBuf>)>, String> {
+    let mut out = Vec::new();
+    for spec in formats {
+        let (name, file) = match spec.split_once('=') {
+            Some((name, file)) => (name, Some(PathBuf::from(file))),
+            None => (spec.as_str(), None),
+        };
+        let Some(&(_, format)) = FORMATS.iter().find(|(n, _)| *n == name) else {
+            let names: Vec<&str> = FORMATS.iter().map(|f| f.0).collect();
+            let hint = concord::diagnostic::did_you_mean(name, names.iter().copied())
+                .map_or(String::new(), |h| format!("; {h}"));
+            return Err(format!(
+                "unknown format `{name}` (formats: {}){hint}",
+                names.join(", ")
+            ));
+        };
+        out.push((format, file));
+    }
+    if out.is_empty() {
+        out.push((Format::Text, None));
+    }
+    if let Some(file) = output {
+        let unfiled: Vec<usize> = (0..out.len()).filter(|&i| out[i].1.is_none()).collect();
+        match unfiled.as_slice() {
+            [only] => out[*only].1 = Some(file),
+            _ => return Err("`--output` needs exactly one `--format` without `=FILE`".into()),
+        }
+    }
+    if out.iter().filter(|o| o.1.is_none()).count() > 1 {
+        return Err(
+            "only one format can go to stdout; give the others a file with `FORMAT=FILE`".into(),
+        );
+    }
+    Ok(out)
+}
+
+/// Writes `text` to `path` through a temporary file in the same folder and a rename, so a
+/// crash or a full disk never leaves half a report in place of the old one.
+fn write_atomically(path: &std::path::Path, text: &str) -> Result<(), String> {
+    use std::io::Write as _;
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let shown = path.display();
+    let mut file = tempfile::NamedTempFile::new_in(&folder)
+        .map_err(|e| format!("cannot write `{shown}`: {}", e.to_string().to_lowercase()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // The temporary file is private; a report is as readable as any file the user writes.
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode());
+        let _ = file
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode));
+    }
+    file.write_all(text.as_bytes())
+        .and_then(|_| file.as_file().sync_all())
+        .map_err(|e| format!("cannot write `{shown}`: {}", e.to_string().to_lowercase()))?;
+    file.persist(path).map_err(|e| {
+        format!(
+            "cannot write `{shown}`: {}",
+            e.error.to_string().to_lowercase()
+        )
+    })?;
+    Ok(())
+}
+
+/// Refuses to write over one of the files the check read.
+fn overwrites_input(path: &std::path::Path, result: &CheckResult) -> bool {
+    let Ok(target) = path.canonicalize() else {
+        return false;
+    };
+    let inputs = result
+        .workspace
+        .sources
+        .files()
+        .iter()
+        .chain(result.rules.sources.files());
+    inputs
+        .into_iter()
+        .any(|f| f.path.canonicalize().is_ok_and(|p| p == target))
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -66,6 +169,15 @@ impl From<FailOnArg> for FailOn {
 }
 
 pub fn run(args: Args, style: Style) -> Outcome {
+    let usage = |message: String| Outcome {
+        stderr: format!("error: {message}\n"),
+        code: exit::BAD_INPUT,
+        ..Default::default()
+    };
+    let outputs = match outputs(&args.formats, args.output) {
+        Ok(outputs) => outputs,
+        Err(message) => return usage(message),
+    };
     let options = CheckOptions {
         paths: if args.paths.is_empty() {
             vec![PathBuf::from(".")]
@@ -86,15 +198,41 @@ pub fn run(args: Args, style: Style) -> Outcome {
         .or(result.workspace.settings.fail_on.as_ref().map(|f| f.value))
         .unwrap_or(FailOn::At(Severity::High));
     let code = exit_code(&result, fail_on);
-    let stdout = match args.format {
-        Format::Json => findings::json(&result, args.package.as_deref()),
-        Format::Text => text(&result, style),
-    };
-    let stderr = if args.timings {
+    let rules = result.selected_rules(&options);
+    let mut stdout = String::new();
+    let mut stderr = if args.timings {
         timings(&result)
     } else {
         String::new()
     };
+    for (format, file) in outputs {
+        let rendered = match format {
+            Format::Json => findings::json(&result, args.package.as_deref()),
+            Format::Text => text(&result, if file.is_some() { Style::Plain } else { style }),
+            Format::Sarif => machine::sarif(&result, &rules),
+            Format::Junit => machine::junit(&result, &rules),
+            Format::Github => machine::github(&result),
+        };
+        match file {
+            None => stdout = rendered,
+            Some(path) if overwrites_input(&path, &result) => {
+                return usage(format!(
+                    "refusing to write the report over `{}`, which is one of the inputs",
+                    path.display()
+                ));
+            }
+            Some(path) => {
+                if let Err(message) = write_atomically(&path, &rendered) {
+                    stderr.push_str(&format!("error: {message}\n"));
+                    return Outcome {
+                        stdout,
+                        stderr,
+                        code: exit::BAD_INPUT,
+                    };
+                }
+            }
+        }
+    }
     Outcome {
         stdout,
         stderr,

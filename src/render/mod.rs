@@ -4,3 +4,4 @@
 pub mod diagnostics;
 pub mod findings;
 pub mod graph;
+pub mod machine;
