@@ -26,6 +26,10 @@ pub struct CheckOptions {
     /// Rule ids or categories to skip.
     pub ignore: Vec<String>,
     pub limits: RuleLimits,
+    /// The date waivers are judged against (default: today).
+    pub today: Option<chrono::NaiveDate>,
+    /// Keys of findings accepted by a baseline; they are not reported.
+    pub baseline: Option<std::collections::BTreeSet<String>>,
 }
 
 /// Everything a check produced.
@@ -37,6 +41,10 @@ pub struct CheckResult {
     /// Problems with rules or options (exit 2), located in rule files where possible.
     pub rule_diagnostics: Vec<Diagnostic>,
     pub cut: Vec<(String, usize)>,
+    /// Findings accepted by an active waiver, listed apart.
+    pub waived: Vec<crate::review::Waived>,
+    /// Findings a baseline kept out of the report.
+    pub baselined: Vec<Finding>,
     pub timings: Vec<(String, Duration)>,
     pub phases: Vec<(&'static str, Duration)>,
 }
@@ -121,6 +129,8 @@ pub fn check(options: &CheckOptions) -> CheckResult {
         findings: Vec::new(),
         rule_diagnostics,
         cut: Vec::new(),
+        waived: Vec::new(),
+        baselined: Vec::new(),
         timings: Vec::new(),
         phases: Vec::new(),
     };
@@ -182,12 +192,29 @@ pub fn check(options: &CheckOptions) -> CheckResult {
             );
         }
     }
+    let mut findings = outcome.findings;
+    let ran: std::collections::BTreeSet<String> =
+        selected.iter().map(|r| r.meta.id.clone()).collect();
+    let known: std::collections::BTreeSet<String> =
+        rule_set.rules.iter().map(|r| r.meta.id.clone()).collect();
+    let today = options
+        .today
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let waived = crate::review::apply_waivers(&mut findings, &workspace.model, today, &ran, &known);
+    let (baselined, findings): (Vec<Finding>, Vec<Finding>) = match &options.baseline {
+        Some(baseline) => findings
+            .into_iter()
+            .partition(|f| baseline.contains(&f.key())),
+        None => (Vec::new(), findings),
+    };
     CheckResult {
         workspace,
         rules: rule_set,
         graph: Some(graph),
-        findings: outcome.findings,
+        findings,
         rule_diagnostics,
+        waived,
+        baselined,
         cut: outcome.cut,
         timings: outcome.timings,
         phases,

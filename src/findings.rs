@@ -14,15 +14,18 @@ pub enum Category {
     Conflict,
     Coordination,
     Evidence,
+    /// Findings about the review itself: waivers that expired or match nothing.
+    Review,
 }
 
 impl Category {
-    pub const ALL: [Category; 5] = [
+    pub const ALL: [Category; 6] = [
         Category::Gap,
         Category::Overlap,
         Category::Conflict,
         Category::Coordination,
         Category::Evidence,
+        Category::Review,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +35,7 @@ impl Category {
             Category::Conflict => "conflict",
             Category::Coordination => "coordination",
             Category::Evidence => "evidence",
+            Category::Review => "review",
         }
     }
 

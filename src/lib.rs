@@ -11,6 +11,7 @@ pub mod graph;
 pub mod load;
 pub mod model;
 pub mod render;
+pub mod review;
 pub mod rules;
 pub mod schema;
 pub mod workspace;

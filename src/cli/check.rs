@@ -39,6 +39,15 @@ pub struct Args {
     /// Write the output to FILE instead of stdout (with one `--format` without a file).
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Judge waivers' expiry dates against this date instead of today (`YYYY-MM-DD`).
+    #[arg(long, value_name = "DATE")]
+    today: Option<chrono::NaiveDate>,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record today's findings in a baseline file.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
     /// Print how long each rule and phase took, on stderr.
     #[arg(long)]
     timings: bool,
@@ -190,7 +199,26 @@ pub fn run(args: Args, style: Style) -> Outcome {
         select: args.select,
         ignore: args.ignore,
         limits: Default::default(),
+        today: args.today,
+        baseline: None,
     };
+    let mut options = options;
+    if let Some(path) = &args.baseline {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) => {
+                return usage(format!(
+                    "cannot read baseline `{}`: {}",
+                    path.display(),
+                    e.to_string().to_lowercase()
+                ));
+            }
+        };
+        match concord::review::read_baseline(&text) {
+            Ok(keys) => options.baseline = Some(keys),
+            Err(message) => return usage(format!("`{}`: {message}", path.display())),
+        }
+    }
     let result = check::check(&options);
     let fail_on = args
         .fail_on
@@ -231,6 +259,34 @@ pub fn run(args: Args, style: Style) -> Outcome {
                     };
                 }
             }
+        }
+    }
+    if let Some(path) = &args.write_baseline {
+        if result.failed() {
+            stderr
+                .push_str("error: the baseline was not written because the check is incomplete\n");
+            return Outcome {
+                stdout,
+                stderr,
+                code,
+            };
+        }
+        let mut all = result.findings.clone();
+        all.extend(result.baselined.iter().cloned());
+        concord::findings::sort(&mut all);
+        if overwrites_input(path, &result) {
+            return usage(format!(
+                "refusing to write the baseline over `{}`, which is one of the inputs",
+                path.display()
+            ));
+        }
+        if let Err(message) = write_atomically(path, &concord::review::baseline_json(&all)) {
+            stderr.push_str(&format!("error: {message}\n"));
+            return Outcome {
+                stdout,
+                stderr,
+                code: exit::BAD_INPUT,
+            };
         }
     }
     Outcome {

@@ -108,6 +108,34 @@ pub fn text(result: &CheckResult, style: Style) -> String {
     for (rule, dropped) in &result.cut {
         out.push_str(&format!("note: rule `{rule}` reported more findings than its limit; {dropped} more were dropped\n"));
     }
+    if !result.waived.is_empty() {
+        out.push_str(&format!(
+            "{} waived finding{}:\n",
+            result.waived.len(),
+            if result.waived.len() == 1 { "" } else { "s" }
+        ));
+        for w in &result.waived {
+            let until = w
+                .expires
+                .map_or("no expiry".to_owned(), |d| format!("until {d}"));
+            let owner = w
+                .owner
+                .as_deref()
+                .map_or(String::new(), |o| format!(", {o}"));
+            out.push_str(&format!(
+                "  {} {}: {} ({until}{owner})\n",
+                w.finding.severity.as_str(),
+                w.finding.key(),
+                w.reason
+            ));
+        }
+    }
+    if !result.baselined.is_empty() {
+        out.push_str(&format!(
+            "{} finding(s) in the baseline are not shown\n",
+            result.baselined.len()
+        ));
+    }
     let (by_severity, by_category) = counts(&result.findings);
     let n = result.findings.len();
     out.push_str(&format!(
@@ -201,6 +229,14 @@ pub fn json(result: &CheckResult, package: Option<&str>) -> String {
             "by_severity": by_severity,
             "by_category": by_category,
         },
+        "waived": result.waived.iter().map(|w| {
+            let mut value = finding_json(&w.finding, &result.workspace.sources);
+            value["reason"] = w.reason.clone().into();
+            value["owner"] = w.owner.clone().into();
+            value["expires"] = w.expires.map(|d| d.to_string()).into();
+            value
+        }).collect::<Vec<_>>(),
+        "baselined": result.baselined.len(),
         "truncated": result.cut.iter().map(|(rule, dropped)| serde_json::json!({"rule": rule, "dropped": dropped})).collect::<Vec<_>>(),
         "errors": errors,
     });
