@@ -5,6 +5,7 @@
 pub mod check;
 pub mod claims;
 pub mod diagnostic;
+pub mod diff;
 pub mod findings;
 pub mod generate;
 pub mod graph;

@@ -2,6 +2,7 @@
 //! file and returns an [`Outcome`]; only this layer writes to the terminal.
 
 mod check;
+mod diff;
 mod generate;
 mod graph;
 mod rules;
@@ -37,6 +38,8 @@ enum Command {
     Validate(validate::Args),
     /// Run the rules over a workspace and report overlaps, gaps and conflicts.
     Check(check::Args),
+    /// Compare two workspaces, or two packages: new, resolved and persisting findings.
+    Diff(diff::Args),
     /// List, document and test rules.
     #[command(subcommand)]
     Rules(rules::Command),
@@ -93,6 +96,7 @@ pub fn run() -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Check(args) => check::run(args, style),
         Command::Gen(args) => generate::run(args),
+        Command::Diff(args) => diff::run(args, style),
         Command::Graph(args) => graph::run(args, style),
         Command::Rules(command) => rules::run(command, style),
     };

@@ -258,3 +258,12 @@ mod tests {
         );
     }
 }
+
+/// Text inside a Markdown table cell: pipes escaped, line breaks and HTML tags neutralised.
+pub fn markdown_cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace(['\n', '\r'], " ")
+}
