@@ -240,6 +240,15 @@ pub fn github(result: &CheckResult) -> String {
     out
 }
 
+/// Text inside a Markdown table cell: pipes escaped, line breaks and HTML tags neutralised.
+pub fn markdown_cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace(['\n', '\r'], " ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,13 +266,4 @@ mod tests {
             "&lt;script&gt;&quot;&amp;&apos;"
         );
     }
-}
-
-/// Text inside a Markdown table cell: pipes escaped, line breaks and HTML tags neutralised.
-pub fn markdown_cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace(['\n', '\r'], " ")
 }
