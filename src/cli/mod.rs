@@ -3,6 +3,7 @@
 
 mod check;
 mod diff;
+mod explain;
 mod generate;
 mod graph;
 mod rules;
@@ -40,6 +41,8 @@ enum Command {
     Check(check::Args),
     /// Compare two workspaces, or two packages: new, resolved and persisting findings.
     Diff(diff::Args),
+    /// Explain a finding (by key) or a rule (by id).
+    Explain(explain::Args),
     /// List, document and test rules.
     #[command(subcommand)]
     Rules(rules::Command),
@@ -97,6 +100,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(args, style),
         Command::Gen(args) => generate::run(args),
         Command::Diff(args) => diff::run(args, style),
+        Command::Explain(args) => explain::run(args, style),
         Command::Graph(args) => graph::run(args, style),
         Command::Rules(command) => rules::run(command, style),
     };

@@ -77,9 +77,15 @@ impl Sources {
     }
 }
 
-/// Paths print relative and with forward slashes, so output is the same on every machine.
+/// Paths print relative (to the current folder, where they lie below it) and with forward
+/// slashes, so output is the same on every machine.
 fn display_path(path: &Path) -> String {
-    let shown = path.strip_prefix("./").unwrap_or(path);
+    let cwd = std::env::current_dir().ok();
+    let shown = cwd
+        .as_deref()
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .unwrap_or(path);
+    let shown = shown.strip_prefix("./").unwrap_or(shown);
     shown.to_string_lossy().replace('\\', "/")
 }
 
