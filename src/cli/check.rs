@@ -188,11 +188,7 @@ pub fn run(args: Args, style: Style) -> Outcome {
         Err(message) => return usage(message),
     };
     let options = CheckOptions {
-        paths: if args.paths.is_empty() {
-            vec![PathBuf::from(".")]
-        } else {
-            args.paths
-        },
+        paths: super::paths_or_here(args.paths),
         package: args.package.clone(),
         rule_folders: args.rules,
         no_standard_rules: args.no_standard_rules,
@@ -309,16 +305,7 @@ fn exit_code(result: &CheckResult, fail_on: FailOn) -> u8 {
 
 fn text(result: &CheckResult, style: Style) -> String {
     if result.workspace.has_errors() {
-        let mut out = diagnostics::human(
-            &result.workspace.diagnostics,
-            &result.workspace.sources,
-            style,
-        );
-        out.push_str(&format!(
-            "invalid workspace: {}\n",
-            diagnostics::summary(&result.workspace.diagnostics)
-        ));
-        return out;
+        return super::invalid_workspace(&result.workspace, style);
     }
     let mut out = findings::text(result, style);
     if !result.rule_diagnostics.is_empty() {

@@ -36,11 +36,7 @@ pub fn run(args: Args, style: Style) -> Outcome {
             style,
         );
     };
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths
-    };
+    let paths = super::paths_or_here(args.paths);
     let options = CheckOptions {
         paths,
         package: args.package,

@@ -3,7 +3,7 @@
 use super::{Outcome, exit};
 use concord::graph::PolicyGraph;
 use concord::load::ReadLimits;
-use concord::render::diagnostics::{self, Style};
+use concord::render::diagnostics::Style;
 use concord::render::graph::{self, Selection};
 use std::path::PathBuf;
 
@@ -33,18 +33,10 @@ enum Format {
 }
 
 pub fn run(args: Args, style: Style) -> Outcome {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths
-    };
+    let paths = super::paths_or_here(args.paths);
     let ws = concord::workspace::load(&paths, &ReadLimits::default());
     if ws.has_errors() {
-        let mut stdout = diagnostics::human(&ws.diagnostics, &ws.sources, style);
-        stdout.push_str(&format!(
-            "invalid workspace: {}\n",
-            diagnostics::summary(&ws.diagnostics)
-        ));
+        let stdout = super::invalid_workspace(&ws, style);
         return Outcome {
             stdout,
             code: exit::BAD_INPUT,

@@ -72,6 +72,26 @@ pub mod exit {
     pub const BAD_INPUT: u8 = 2;
 }
 
+/// The paths given, or the current folder when none were.
+pub fn paths_or_here(paths: Vec<std::path::PathBuf>) -> Vec<std::path::PathBuf> {
+    if paths.is_empty() {
+        vec![std::path::PathBuf::from(".")]
+    } else {
+        paths
+    }
+}
+
+/// The report of a workspace that did not validate: every diagnostic, then the summary.
+pub fn invalid_workspace(ws: &concord::Workspace, style: Style) -> String {
+    use concord::render::diagnostics;
+    let mut out = diagnostics::human(&ws.diagnostics, &ws.sources, style);
+    out.push_str(&format!(
+        "invalid workspace: {}\n",
+        diagnostics::summary(&ws.diagnostics)
+    ));
+    out
+}
+
 pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

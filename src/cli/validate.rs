@@ -23,11 +23,7 @@ enum Format {
 }
 
 pub fn run(args: Args, style: Style) -> Outcome {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths
-    };
+    let paths = super::paths_or_here(args.paths);
     let ws = workspace::load(&paths, &ReadLimits::default());
     let code = if ws.has_errors() {
         exit::BAD_INPUT
