@@ -249,3 +249,16 @@ fn settings_in_concord_yaml_are_checked_apart_from_entities() {
     assert_eq!(bad.code, 2);
     insta::assert_snapshot!(bad.transcript());
 }
+
+#[test]
+fn the_current_folder_is_named_when_it_holds_no_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(dir.path(), &["validate"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stdout
+            .contains("no YAML files (`*.yaml`, `*.yml`) found in `.`"),
+        "{}",
+        run.stdout
+    );
+}

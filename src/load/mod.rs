@@ -86,6 +86,9 @@ fn display_path(path: &Path) -> String {
         .and_then(|cwd| path.strip_prefix(cwd).ok())
         .unwrap_or(path);
     let shown = shown.strip_prefix("./").unwrap_or(shown);
+    if shown.as_os_str().is_empty() {
+        return ".".into();
+    }
     shown.to_string_lossy().replace('\\', "/")
 }
 
