@@ -337,3 +337,30 @@ fn concord_yaml_tunes_rules_disables_them_and_adds_folders() {
         .collect();
     assert_eq!(rules, ["GAP001"]);
 }
+
+#[test]
+fn acting_on_takes_one_objective_not_an_array() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("r")).unwrap();
+    std::fs::write(
+        dir.path().join("r/X902-arrays.rhai"),
+        "//! id: X902\n//! name: arrays\n//! category: gap\n//! severity: low\n//! summary: s\n//! why: w\n//! source: test\n\nacting_on([\"DD\", \"IU\"], 1);\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/format/workspace.yaml"),
+        dir.path().join("ws.yaml"),
+    )
+    .unwrap();
+    let run = run_in(
+        dir.path(),
+        &["check", "ws.yaml", "--rules", "r", "--select", "X902"],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stdout
+            .contains("expected one objective (an id or a handle), not an array"),
+        "{}",
+        run.stdout
+    );
+}

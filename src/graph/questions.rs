@@ -136,22 +136,27 @@ impl PolicyGraph {
             .collect()
     }
 
-    /// Cosine similarity of two instruments' target vectors.
+    /// Cosine similarity of two instruments' target vectors. Vectors have a handful of
+    /// entries, so pairing them directly beats building maps.
     pub fn cosine(&self, a: u32, b: u32) -> f64 {
-        let vector = |i: u32| -> HashMap<&str, f64> {
-            self.model.instruments[i as usize]
-                .targets
-                .iter()
-                .map(|t| (t.objective.as_str(), t.effect.value.0 as f64))
-                .collect()
+        let (ta, tb) = (
+            &self.model.instruments[a as usize].targets,
+            &self.model.instruments[b as usize].targets,
+        );
+        let norm = |t: &[crate::model::Effect]| {
+            t.iter()
+                .map(|x| (x.effect.value.0 as f64).powi(2))
+                .sum::<f64>()
+                .sqrt()
         };
-        let (va, vb) = (vector(a), vector(b));
-        let dot: f64 = va
+        let dot: f64 = ta
             .iter()
-            .map(|(k, x)| x * vb.get(k).copied().unwrap_or(0.0))
+            .map(|x| {
+                let other = tb.iter().find(|y| y.objective.value == x.objective.value);
+                x.effect.value.0 as f64 * other.map_or(0.0, |y| y.effect.value.0 as f64)
+            })
             .sum();
-        let norm = |v: &HashMap<&str, f64>| v.values().map(|x| x * x).sum::<f64>().sqrt();
-        let denominator = norm(&va) * norm(&vb);
+        let denominator = norm(ta) * norm(tb);
         if denominator == 0.0 {
             0.0
         } else {

@@ -337,6 +337,11 @@ pub const FUNCTIONS: &[ApiDoc] = &[
         "in-scope instrument pairs sharing an in-scope objective (|effect| ≥ min), overlapping in time and scope; found by index, never by comparing all pairs"
     ),
     doc!(
+        "overlapping_pairs(min_abs_effect, min_cosine)",
+        "array of Pair",
+        "the same, keeping only pairs whose target vectors have a cosine similarity of at least min_cosine (filtered in Rust)"
+    ),
+    doc!(
         "tinbergen(objectives, min_effect)",
         "map",
         "maximum matching of objectives (array of ids or handles) to distinct instrument groups with effect ≥ min_effect: `#{size, needed, unmatched}`"
@@ -1247,14 +1252,18 @@ fn register_questions(engine: &mut Engine) {
             })
             .collect())
     }
+    fn one_id(value: &Dynamic) -> Fallible<String> {
+        match id_list(value)?.as_slice() {
+            [one] if !value.is_array() => Ok(one.clone()),
+            _ => Err("expected one objective (an id or a handle), not an array".into()),
+        }
+    }
     engine.register_fn("acting_on", |o: Dynamic, min: i64| -> Fallible<Array> {
-        effects(&id_list(&o)?.concat(), min, 3)
+        effects(&one_id(&o)?, min, 3)
     });
     engine.register_fn(
         "acting_on",
-        |o: Dynamic, min: i64, max: i64| -> Fallible<Array> {
-            effects(&id_list(&o)?.concat(), min, max)
-        },
+        |o: Dynamic, min: i64, max: i64| -> Fallible<Array> { effects(&one_id(&o)?, min, max) },
     );
     engine.register_fn("overlapping_pairs", |min: i64| -> Fallible<Array> {
         let g = graph()?;
@@ -1268,6 +1277,22 @@ fn register_questions(engine: &mut Engine) {
             })
             .collect())
     });
+    engine.register_fn(
+        "overlapping_pairs",
+        |min: i64, min_cosine: f64| -> Fallible<Array> {
+            let g = graph()?;
+            Ok(g.shared_pairs(min.clamp(0, 3) as i8)
+                .iter()
+                .filter(|pair| g.cosine(pair.a, pair.b) >= min_cosine)
+                .map(|pair| {
+                    Dynamic::from(PairRef {
+                        g: g.clone(),
+                        pair: pair.clone(),
+                    })
+                })
+                .collect())
+        },
+    );
     engine.register_fn(
         "tinbergen",
         |objectives: Array, min: i64| -> Fallible<Map> {
