@@ -74,6 +74,8 @@ fn read_node(
             return None;
         }
     };
+    // The file is registered first so the parse can name it; the text moves in afterwards,
+    // so a large file is never copied.
     let file = ws.sources.add(path.to_path_buf(), String::new());
     let parsed = load::parse(&text, file, limits);
     ws.sources.set_text(file, text);

@@ -181,13 +181,17 @@ fn the_format_example_rule_runs_unchanged_from_a_rules_folder() {
     insta::assert_snapshot!("example_rule", run.transcript());
 }
 
-#[test]
-fn a_rule_dropped_into_a_folder_runs_without_rebuilding() {
+/// A temporary folder holding the format's example workspace as `ws.yaml` and one rule
+/// file in `folder/`, its header made from `id` and `name`.
+fn one_rule(folder: &str, id: &str, name: &str, body: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("extra")).unwrap();
+    std::fs::create_dir(dir.path().join(folder)).unwrap();
+    let header = format!(
+        "//! id: {id}\n//! name: {name}\n//! category: coordination\n//! severity: medium\n//! summary: s\n//! why: w\n//! source: test\n\n"
+    );
     std::fs::write(
-        dir.path().join("extra/X901-every-agency.rhai"),
-        "//! id: X901\n//! name: every-agency\n//! category: coordination\n//! severity: medium\n//! summary: s\n//! why: w\n//! source: test\n\nfor a in agencies() { report(a.id, `agency ${a.id} seen`); }\n",
+        dir.path().join(folder).join(format!("{id}-{name}.rhai")),
+        header + body,
     )
     .unwrap();
     std::fs::copy(
@@ -195,6 +199,17 @@ fn a_rule_dropped_into_a_folder_runs_without_rebuilding() {
         dir.path().join("ws.yaml"),
     )
     .unwrap();
+    dir
+}
+
+#[test]
+fn a_rule_dropped_into_a_folder_runs_without_rebuilding() {
+    let dir = one_rule(
+        "extra",
+        "X901",
+        "every-agency",
+        "for a in agencies() { report(a.id, `agency ${a.id} seen`); }\n",
+    );
     let run = run_in(
         dir.path(),
         &[
@@ -340,18 +355,7 @@ fn concord_yaml_tunes_rules_disables_them_and_adds_folders() {
 
 #[test]
 fn acting_on_takes_one_objective_not_an_array() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("r")).unwrap();
-    std::fs::write(
-        dir.path().join("r/X902-arrays.rhai"),
-        "//! id: X902\n//! name: arrays\n//! category: gap\n//! severity: low\n//! summary: s\n//! why: w\n//! source: test\n\nacting_on([\"DD\", \"IU\"], 1);\n",
-    )
-    .unwrap();
-    std::fs::copy(
-        root().join("tests/fixtures/format/workspace.yaml"),
-        dir.path().join("ws.yaml"),
-    )
-    .unwrap();
+    let dir = one_rule("r", "X902", "arrays", "acting_on([\"DD\", \"IU\"], 1);\n");
     let run = run_in(
         dir.path(),
         &["check", "ws.yaml", "--rules", "r", "--select", "X902"],

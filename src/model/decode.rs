@@ -80,6 +80,16 @@ impl<T: Decode> Decode for Located<T> {
     }
 }
 
+/// Any YAML value, kept as it is for a later stage to decode.
+impl Decode for Node {
+    fn expected() -> String {
+        "a YAML value".into()
+    }
+    fn decode(node: &Node, _: &mut Decoder) -> Option<Self> {
+        Some(node.clone())
+    }
+}
+
 impl Decode for String {
     fn expected() -> String {
         "a string".into()

@@ -1162,46 +1162,24 @@ fn id_list(value: &Dynamic) -> Fallible<Vec<String>> {
             .map(|v| id_list(v).map(|mut l| l.remove(0)))
             .collect();
     }
-    let handle_id = [
-        value
-            .clone()
-            .try_cast::<ObjectiveRef>()
-            .map(|o| o.get().id.value.clone()),
-        value
-            .clone()
-            .try_cast::<InstrumentRef>()
-            .map(|o| o.get().id.value.clone()),
-        value
-            .clone()
-            .try_cast::<AgencyRef>()
-            .map(|o| o.get().id.value.clone()),
-        value
-            .clone()
-            .try_cast::<IndicatorRef>()
-            .map(|o| o.get().id.value.clone()),
-        value
-            .clone()
-            .try_cast::<ClaimRef>()
-            .map(|o| o.get().id.value.clone()),
-        value
-            .clone()
-            .try_cast::<EnvelopeRef>()
-            .map(|o| o.get().id.value.clone()),
-        value
-            .clone()
-            .try_cast::<MechanismRef>()
-            .map(|o| o.get().id.value.clone()),
-        value
-            .clone()
-            .try_cast::<PackageRef>()
-            .map(|o| o.get().id.value.clone()),
-    ]
-    .into_iter()
-    .flatten()
-    .next();
-    if let Some(id) = handle_id {
-        return Ok(vec![id]);
+    // A handle of any kind stands for its id.
+    macro_rules! id_of_handle {
+        ($($kind:ty),*) => {$(
+            if let Some(handle) = value.clone().try_cast::<$kind>() {
+                return Ok(vec![handle.get().id.value.clone()]);
+            }
+        )*};
     }
+    id_of_handle!(
+        ObjectiveRef,
+        InstrumentRef,
+        AgencyRef,
+        IndicatorRef,
+        ClaimRef,
+        EnvelopeRef,
+        MechanismRef,
+        PackageRef
+    );
     Err(format!(
         "expected an id or an array of ids, found {}",
         value.type_name()

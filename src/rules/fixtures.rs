@@ -30,25 +30,14 @@ struct Head {
     workspace: Node,
 }
 
-struct Workspace(Node);
-
-impl Decode for Workspace {
-    fn expected() -> String {
-        "a workspace mapping".into()
-    }
-    fn decode(node: &Node, _: &mut Decoder) -> Option<Self> {
-        Some(Workspace(node.clone()))
-    }
-}
-
 impl Decode for Head {
     fn expected() -> String {
         "a fixture (`expect`, `package`, `params`, `workspace`)".into()
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
         let mut f = Fields::of(node, "the fixture", d)?;
-        let head = decode_fields!(
-            Raw,
+        decode_fields!(
+            Head,
             f,
             d {
                 expect: list,
@@ -56,21 +45,8 @@ impl Decode for Head {
                 params: dflt,
                 workspace: req
             }
-        );
-        head.map(|raw: Raw| Head {
-            expect: raw.expect,
-            package: raw.package,
-            params: raw.params,
-            workspace: raw.workspace.0,
-        })
+        )
     }
-}
-
-struct Raw {
-    expect: Vec<Vec<Located<String>>>,
-    package: Option<Located<String>>,
-    params: Params,
-    workspace: Workspace,
 }
 
 /// The outcome of one fixture.
