@@ -12,6 +12,7 @@ pub mod graph;
 pub mod load;
 pub mod model;
 pub mod render;
+pub mod report;
 pub mod review;
 pub mod rules;
 pub mod schema;

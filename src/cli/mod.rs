@@ -6,6 +6,8 @@ mod diff;
 mod explain;
 mod generate;
 mod graph;
+mod output;
+mod report;
 mod rules;
 mod schema;
 mod validate;
@@ -46,6 +48,8 @@ enum Command {
     /// List, document and test rules.
     #[command(subcommand)]
     Rules(rules::Command),
+    /// Write a coordination report (HTML or Markdown) for a meeting or a pull request.
+    Report(report::Args),
     /// Draw the policy graph as DOT, Mermaid or JSON.
     Graph(graph::Args),
     /// Write a synthetic workspace of a given size (for benchmarks).
@@ -122,6 +126,7 @@ pub fn run() -> ExitCode {
         Command::Diff(args) => diff::run(args, style),
         Command::Explain(args) => explain::run(args, style),
         Command::Graph(args) => graph::run(args, style),
+        Command::Report(args) => report::run(args, style),
         Command::Rules(command) => rules::run(command, style),
     };
     let mut stdout = std::io::stdout().lock();

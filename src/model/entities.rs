@@ -544,6 +544,16 @@ pub struct Point {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Series(pub Vec<Point>);
 
+impl Series {
+    /// The points as plain (year, value) pairs, in year order.
+    pub fn points(&self) -> Vec<(i64, f64)> {
+        self.0
+            .iter()
+            .map(|p| (p.year.value, p.value.value))
+            .collect()
+    }
+}
+
 impl Decode for Series {
     fn expected() -> String {
         "a mapping from year to value (`{ 2020: 54.7 }`)".into()

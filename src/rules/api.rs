@@ -1129,27 +1129,20 @@ fn claim_years(c: &ClaimRef, missing: bool) -> Fallible<Array> {
     let Some(&ind) = c.g.indicator_ix.get(&claim.indicator.value) else {
         return Ok(Array::new());
     };
-    let series = &c.g.model.indicators[ind as usize].series.0;
-    let mut out = Array::new();
-    for year in claim.years.from.value..=claim.years.to.value.min(claim.years.from.value + 10_000) {
-        match series.iter().find(|p| p.year.value == year) {
-            None if missing => out.push(Dynamic::from_int(year)),
-            Some(point) if !missing => {
-                let holds = crate::claims::holds(&claim.predicate, year, point.value.value)
-                    .map_err(|e| {
-                        format!(
-                            "the predicate of claim `{}` fails in {year}: {e}",
-                            claim.id.value
-                        )
-                    })?;
-                if !holds {
-                    out.push(Dynamic::from_int(year));
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(out)
+    let series = c.g.model.indicators[ind as usize].series.points();
+    let verdict = crate::claims::verdict(
+        &claim.predicate,
+        claim.years.from.value,
+        claim.years.to.value,
+        &series,
+    )
+    .map_err(|e| format!("the predicate of claim `{}` {e}", claim.id.value))?;
+    let years = if missing {
+        verdict.missing
+    } else {
+        verdict.failures
+    };
+    Ok(years.into_iter().map(Dynamic::from_int).collect())
 }
 
 fn id_list(value: &Dynamic) -> Fallible<Vec<String>> {
