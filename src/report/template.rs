@@ -71,7 +71,7 @@ fn mermaid_escape(text: &str) -> String {
 fn code_spans(state: &State, text: String) -> Value {
     let markdown = matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "markdown");
     let parts: Vec<&str> = text.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         let escaped = if markdown {
             markdown_escape(&text)
         } else {
