@@ -82,6 +82,12 @@ fn read_template(path: Option<&Path>) -> Result<Option<(Sources, u32)>, String> 
     Ok(Some((sources, file)))
 }
 
+/// Whether `path` names the same existing file as `other`.
+fn same_file(path: &Path, other: Option<&Path>) -> bool {
+    let canonical = |p: &Path| p.canonicalize().ok();
+    other.is_some_and(|o| canonical(o).is_some() && canonical(o) == canonical(path))
+}
+
 pub fn run(args: Args, style: Style) -> Outcome {
     let format = format_of(&args);
     let custom = match read_template(args.template.as_deref()) {
@@ -129,10 +135,14 @@ pub fn run(args: Args, style: Style) -> Outcome {
             stdout: text,
             ..Default::default()
         },
-        Some(path) if overwrites_input(&path, &result) => fail(format!(
-            "error: refusing to write the report over `{}`, which is one of the inputs\n",
-            path.display()
-        )),
+        Some(path)
+            if overwrites_input(&path, &result) || same_file(&path, args.template.as_deref()) =>
+        {
+            fail(format!(
+                "error: refusing to write the report over `{}`, which is one of the inputs\n",
+                path.display()
+            ))
+        }
         Some(path) => match write_atomically(&path, &text) {
             Ok(()) => Outcome {
                 stderr: format!(

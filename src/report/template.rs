@@ -224,7 +224,13 @@ fn diagnostic(e: &Error, report: &Report, custom: Option<&Custom>) -> Diagnostic
             d = d.at(loc);
             if e.kind() == ErrorKind::UndefinedError {
                 let names = field_names(report);
-                let wanted = f.text.get(range.clone()).and_then(last_name).unwrap_or("");
+                // minijinja names the undefined part when it can (`sumary` in
+                // `sumary.findings`); otherwise the last name of the expression is the guess.
+                let named = e.detail().and_then(|d| d.split('`').nth(1));
+                let wanted = named
+                    .or_else(|| f.text.get(range.clone()))
+                    .and_then(last_name)
+                    .unwrap_or("");
                 if let Some(near) = closest(wanted, names.iter().map(String::as_str)) {
                     d = d.hint(format!("did you mean `{near}`?"));
                 }
