@@ -220,3 +220,51 @@ fn output_replaces_an_existing_report_whole() {
         .collect();
     assert!(leftovers.is_empty(), "no temporary files are left behind");
 }
+
+/// The official SARIF 2.1.0 schema (OASIS), kept in the fixtures so the test runs offline.
+fn sarif_validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(root().join("tests/fixtures/sarif-schema-2.1.0.json"))
+        .expect("the SARIF schema is in tests/fixtures");
+    // The published schema writes the `language` patterns with a stray `]`, which
+    // ECMAScript tolerates and Rust's regex engine refuses; Concord never emits `language`,
+    // so the patterns are only made parseable here, with the same meaning.
+    let stray = r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#;
+    assert_eq!(text.matches(stray).count(), 2);
+    let text = text.replace(stray, r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$""#);
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        schema["title"],
+        "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    );
+    jsonschema::draft7::new(&schema).expect("the SARIF schema compiles")
+}
+
+#[test]
+fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
+    let validator = sarif_validator();
+    let policies = root().join("policies");
+    let run = run_in(
+        &root(),
+        &["check", policies.to_str().unwrap(), "--format", "sarif"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let sarif = run.json();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    // The validator does reject a broken log, so the check above can fail.
+    let mut broken = sarif.clone();
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    broken["runs"][0]["tool"]["driver"]
+        .as_object_mut()
+        .unwrap()
+        .remove("name");
+    assert_eq!(validator.iter_errors(&broken).count(), 2);
+
+    let dir = hostile_workspace();
+    let run = run_in(dir.path(), &["check", "ws.yaml", "--format", "sarif"]);
+    assert!(validator.is_valid(&run.json()), "{}", run.stdout);
+}

@@ -157,7 +157,10 @@ fn a_script_tag_in_any_name_is_inert_in_every_format() {
     );
     assert_eq!(md.code, 0, "{}", md.stderr);
     assert!(!md.stdout.contains("<script"));
-    assert!(!md.stdout.contains(" [link]("), "brackets are escaped, so no link");
+    assert!(
+        !md.stdout.contains(" [link]("),
+        "brackets are escaped, so no link"
+    );
     assert!(
         md.stdout
             .contains("&lt;script&gt;alert(1)&lt;/script&gt; \\| ")
@@ -318,4 +321,39 @@ fn the_report_never_replaces_an_input_or_its_template() {
     );
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("missing.html"), "{}", run.stderr);
+}
+
+#[test]
+fn every_field_a_template_sees_is_documented() {
+    let doc = std::fs::read_to_string(root().join("docs/report-templates.md")).unwrap();
+    let run = run_in(&root(), &["report", "policies", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    fn keys(value: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    out.insert(k.clone());
+                    keys(v, out);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = std::collections::BTreeSet::new();
+    keys(&run.json(), &mut all);
+    let missing: Vec<&String> = all
+        .iter()
+        .filter(|k| {
+            !doc.contains(&format!("`{k}`"))
+                && !doc.contains(&format!("{k}: ["))
+                && !doc.contains(&format!("{k},"))
+                && !doc.contains(&format!("{k}}}"))
+                && !doc.contains(&format!("{{{k}"))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "undocumented report fields: {missing:?}"
+    );
 }

@@ -17,7 +17,8 @@ pub struct Args {
     /// Report on one package: its instruments, and its objectives with their descendants.
     #[arg(long, value_name = "ID")]
     package: Option<String>,
-    /// `html` or `markdown` (default: from the output file's extension, else `html`).
+    /// `html`, `markdown`, or `json` for the data a template sees (default: from the output
+    /// file's extension, else `html`).
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Write the report to FILE instead of stdout.
@@ -49,9 +50,10 @@ enum Format {
     Html,
     #[value(alias = "md")]
     Markdown,
+    Json,
 }
 
-fn format_of(args: &Args) -> template::Format {
+fn format_of(args: &Args) -> Option<template::Format> {
     let by_extension = args
         .output
         .as_deref()
@@ -59,8 +61,11 @@ fn format_of(args: &Args) -> template::Format {
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     match (args.format, by_extension.as_deref()) {
-        (Some(Format::Markdown), _) | (None, Some("md" | "markdown")) => template::Format::Markdown,
-        _ => template::Format::Html,
+        (Some(Format::Json), _) | (None, Some("json")) => None,
+        (Some(Format::Markdown), _) | (None, Some("md" | "markdown")) => {
+            Some(template::Format::Markdown)
+        }
+        _ => Some(template::Format::Html),
     }
 }
 
@@ -123,7 +128,11 @@ pub fn run(args: Args, style: Style) -> Outcome {
         file: *file,
         sources,
     });
-    let text = match template::render(&data, format, custom_template) {
+    let rendered = match format {
+        Some(format) => template::render(&data, format, custom_template),
+        None => Ok(serde_json::to_string_pretty(&data).unwrap_or_default() + "\n"),
+    };
+    let text = match rendered {
         Ok(text) => text,
         Err(d) => {
             let sources = custom.map(|c| c.0).unwrap_or_default();
