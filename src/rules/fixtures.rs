@@ -98,11 +98,16 @@ fn subjects_key(ids: &[String]) -> String {
 
 fn fixture_files(folder: &Path, id: &str) -> Vec<(PathBuf, Kind)> {
     let dir = folder.join("fixtures").join(id);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Vec::new();
+    let paths: Vec<PathBuf> = if super::library::contains(&dir) {
+        super::library::list(&dir)
+    } else {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        entries.filter_map(|e| e.ok().map(|e| e.path())).collect()
     };
-    let mut files: Vec<(PathBuf, Kind)> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
+    let mut files: Vec<(PathBuf, Kind)> = paths
+        .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
         .filter_map(|p| {
             let name = p.file_name()?.to_str()?.to_owned();
@@ -142,7 +147,11 @@ fn run_fixture(
         r
     };
     let limits = ReadLimits::default();
-    let text = match load::read_text(path, &limits) {
+    let read = match super::library::read(path) {
+        Some(text) => Ok(text.to_owned()),
+        None => load::read_text(path, &limits),
+    };
+    let text = match read {
         Ok(text) => text,
         Err(e) => return fail(result, e.to_string()),
     };

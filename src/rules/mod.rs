@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod fixtures;
+pub mod library;
 pub mod run;
 
 use crate::diagnostic::Diagnostic;
@@ -239,6 +240,9 @@ fn bad_header(field: &'static str, value: &str, loc: Loc, allowed: &[&str]) -> D
 
 /// The rule files of a folder, sorted: `*.rhai` directly inside it.
 pub fn discover(folder: &Path) -> Result<Vec<PathBuf>, RuleError> {
+    if library::contains(folder) {
+        return Ok(library::list(folder));
+    }
     let entries = std::fs::read_dir(folder).map_err(|e| RuleError::Folder {
         path: folder.to_string_lossy().into_owned(),
         reason: e.to_string().to_lowercase(),
@@ -251,23 +255,34 @@ pub fn discover(folder: &Path) -> Result<Vec<PathBuf>, RuleError> {
     Ok(files)
 }
 
-/// The standard library's folder: `CONCORD_RULES` if set, else the `rules/` folder of the
-/// Concord tree the binary was built in or sits in. The current folder is not searched, so
-/// a workspace's own `rules/` folder is never mistaken for the standard library.
+/// The standard library's folder: `CONCORD_RULES` if set; else an installed library
+/// (`share/concord/rules` beside the binary's `bin/`); else the `rules/` folder of the
+/// Concord source tree the binary sits in (so a rule edited there runs without a rebuild);
+/// else the copy compiled into the binary. The current folder and the binary's own folder
+/// are not searched, so a workspace's `rules/` is never taken for the standard library.
 pub fn standard_folder() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("CONCORD_RULES") {
         return Some(PathBuf::from(dir));
     }
-    let mut candidates = Vec::new();
+    let has_rules = |dir: &Path| dir.is_dir() && discover(dir).is_ok_and(|f| !f.is_empty());
     if let Ok(exe) = std::env::current_exe() {
-        for ancestor in exe.ancestors().skip(1).take(4) {
-            candidates.push(ancestor.join("rules"));
+        let installed = exe
+            .parent()
+            .and_then(Path::parent)
+            .map(|prefix| prefix.join("share/concord/rules"));
+        if let Some(dir) = installed.filter(|d| has_rules(d)) {
+            return Some(dir);
+        }
+        let source_tree = exe.ancestors().skip(1).take(4).find(|dir| {
+            std::fs::read_to_string(dir.join("Cargo.toml"))
+                .is_ok_and(|t| t.contains("name = \"concord\""))
+                && has_rules(&dir.join("rules"))
+        });
+        if let Some(dir) = source_tree {
+            return Some(dir.join("rules"));
         }
     }
-    candidates.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules"));
-    candidates
-        .into_iter()
-        .find(|c| c.is_dir() && discover(c).is_ok_and(|f| !f.is_empty()))
+    Some(PathBuf::from(library::ROOT))
 }
 
 /// Every rule compiled, plus the diagnostics of those that could not be.
@@ -297,7 +312,11 @@ pub fn load(folders: &[PathBuf], engine: &rhai::Engine) -> RuleSet {
             }
         };
         for path in files {
-            let text = match std::fs::read_to_string(&path) {
+            let read = match library::read(&path) {
+                Some(text) => Ok(text.to_owned()),
+                None => std::fs::read_to_string(&path),
+            };
+            let text = match read {
                 Ok(text) => text,
                 Err(e) => {
                     let shown = path.to_string_lossy().into_owned();
