@@ -15,6 +15,7 @@ pub mod render;
 pub mod report;
 pub mod review;
 pub mod rules;
+pub mod scaffold;
 pub mod schema;
 pub mod workspace;
 

@@ -6,6 +6,7 @@ mod diff;
 mod explain;
 mod generate;
 mod graph;
+mod init;
 mod output;
 mod report;
 mod rules;
@@ -37,6 +38,8 @@ enum Color {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Create a starter workspace, with comments that teach the format and an example rule.
+    Init(init::Args),
     /// Read a workspace and report every problem in it, located.
     Validate(validate::Args),
     /// Run the rules over a workspace and report overlaps, gaps and conflicts.
@@ -119,6 +122,7 @@ pub fn run() -> ExitCode {
         Color::Auto => Style::Plain,
     };
     let outcome = match cli.command {
+        Command::Init(args) => init::run(args),
         Command::Validate(args) => validate::run(args, style),
         Command::Schema(args) => schema::run(args),
         Command::Check(args) => check::run(args, style),

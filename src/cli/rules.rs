@@ -37,6 +37,38 @@ pub enum Command {
     },
     /// Print the script API reference (Markdown).
     Api,
+    /// Create a rule file and its two fixtures, ready for `concord rules test`.
+    New {
+        /// The rule id: capital letters then digits, e.g. `L002`.
+        id: String,
+        /// The rule name: lowercase words joined by hyphens, e.g. `budget-over-cap`.
+        name: String,
+        /// The family of findings it reports.
+        #[arg(long, value_enum)]
+        category: CategoryArg,
+        /// The severity of its findings.
+        #[arg(long, value_enum, default_value_t = SeverityArg::Medium)]
+        severity: SeverityArg,
+        /// The rule folder to write into.
+        #[arg(long, value_name = "DIR", default_value = "rules")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum CategoryArg {
+    Gap,
+    Overlap,
+    Conflict,
+    Coordination,
+    Evidence,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum SeverityArg {
+    Low,
+    Medium,
+    High,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -81,6 +113,13 @@ pub fn run(command: Command, style: Style) -> Outcome {
             };
             dirs.map(|dirs| test(&dirs, &select, style))
         }
+        Command::New {
+            id,
+            name,
+            category,
+            severity,
+            dir,
+        } => Ok(new(&id, &name, category, severity, &dir)),
         Command::Api => Ok(Outcome {
             stdout: rules::api::markdown(),
             ..Default::default()
@@ -257,5 +296,76 @@ fn test(dirs: &[PathBuf], select: &[String], style: Style) -> Outcome {
         stdout: out,
         code,
         ..Default::default()
+    }
+}
+
+fn new(
+    id: &str,
+    name: &str,
+    category: CategoryArg,
+    severity: SeverityArg,
+    dir: &std::path::Path,
+) -> Outcome {
+    use concord::findings::Category;
+    use concord::model::Severity;
+    let fail = |message: String| Outcome {
+        stderr: format!("error: {message}\n"),
+        code: exit::BAD_INPUT,
+        ..Default::default()
+    };
+    if let Err(e) = concord::scaffold::check_names(id, name) {
+        return fail(e.to_string());
+    }
+    // An id already used in that folder would be a duplicate rule at the next run.
+    if let Ok(files) = rules::discover(dir) {
+        let prefix = format!("{id}-");
+        if let Some(existing) = files.iter().find(|f| {
+            f.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix))
+        }) {
+            return fail(format!(
+                "rule `{id}` already exists in `{}`; pick another id",
+                existing.display()
+            ));
+        }
+    }
+    let standard =
+        rules::standard_folder().map(|f| rules::load(&[f], &run::engine(&RuleLimits::default())));
+    if standard.is_some_and(|set| set.rules.iter().any(|r| r.meta.id == id)) {
+        return fail(format!(
+            "`{id}` is a rule of the standard library; pick an id of your own, such as `L{}`",
+            &id[id.len().saturating_sub(3)..]
+        ));
+    }
+    let category = match category {
+        CategoryArg::Gap => Category::Gap,
+        CategoryArg::Overlap => Category::Overlap,
+        CategoryArg::Conflict => Category::Conflict,
+        CategoryArg::Coordination => Category::Coordination,
+        CategoryArg::Evidence => Category::Evidence,
+    };
+    let severity = match severity {
+        SeverityArg::Low => Severity::Low,
+        SeverityArg::Medium => Severity::Medium,
+        SeverityArg::High => Severity::High,
+    };
+    match concord::scaffold::write(dir, &concord::scaffold::rule(id, name, category, severity)) {
+        Ok(outcomes) => {
+            let (mut stdout, _) = super::init::summary(&outcomes);
+            stdout.push_str(&format!(
+                "\nnext: `concord rules test {} --select {id}`, then edit the rule and its fixtures\n",
+                dir.display()
+            ));
+            Outcome {
+                stdout,
+                ..Default::default()
+            }
+        }
+        Err(e) => fail(format!(
+            "cannot write in `{}`: {}",
+            dir.display(),
+            e.to_string().to_lowercase()
+        )),
     }
 }

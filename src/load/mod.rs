@@ -160,7 +160,9 @@ fn is_yaml(path: &Path) -> bool {
 }
 
 /// The workspace files named by `paths`: files as given, folders searched recursively in
-/// sorted order, skipping hidden folders. Settings files are returned apart.
+/// sorted order, skipping hidden folders and rule folders (a folder holding `*.rhai`
+/// files, whose YAML files are rule fixtures, not workspace data). Settings files are
+/// returned apart.
 #[derive(Debug, Default)]
 pub struct Discovered {
     pub documents: Vec<PathBuf>,
@@ -202,6 +204,15 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered, Vec<ReadError>> {
     }
 }
 
+/// Whether a folder holds rule scripts, and so rule fixtures rather than workspace files.
+fn is_rule_folder(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "rhai"))
+    })
+}
+
 fn walk(dir: &Path, root: bool, out: &mut Vec<PathBuf>) -> Result<(), ReadError> {
     let io = |e: std::io::Error| ReadError::Io {
         path: display_path(dir),
@@ -222,7 +233,9 @@ fn walk(dir: &Path, root: bool, out: &mut Vec<PathBuf>) -> Result<(), ReadError>
             continue;
         }
         if entry.is_dir() {
-            walk(&entry, false, out)?;
+            if !is_rule_folder(&entry) {
+                walk(&entry, false, out)?;
+            }
         } else if is_yaml(&entry)
             && !(root && entry.file_name().is_some_and(|n| n == SETTINGS_FILE))
         {
