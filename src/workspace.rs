@@ -46,17 +46,38 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
             ws.diagnostics.extend(d.diagnostics);
         }
     }
+    let mut unreadable = 0;
     for path in &found.documents {
+        let errors_before = ws.diagnostics.iter().filter(|d| d.is_error()).count();
         if let Some(node) = read_node(&mut ws, path, limits) {
             let (model, diagnostics) = Model::decode_document(&node);
             ws.model.merge(model);
             ws.diagnostics.extend(diagnostics);
+        } else if ws.diagnostics.iter().filter(|d| d.is_error()).count() > errors_before {
+            unreadable += 1;
         }
         let file = ws.sources.files().len() as u32 - 1;
         ws.files.push(ws.sources.name(file).to_owned());
     }
-    ws.diagnostics.extend(resolve::resolve(&ws.model));
+    let mut resolved = resolve::resolve(&ws.model);
+    // The entities of a file that could not be read are missing, so every reference to
+    // them would be reported too, burying the one real mistake under false ones.
+    let before = resolved.len();
+    if unreadable > 0 {
+        resolved.retain(|d| d.code != "unknown-reference");
+    }
+    let dropped = before - resolved.len();
+    ws.diagnostics.extend(resolved);
     sort_diagnostics(&mut ws.diagnostics);
+    if dropped > 0 {
+        ws.diagnostics.push(
+            Diagnostic::warning(
+                "references-unchecked",
+                "references were not checked, because a file could not be read",
+            )
+            .hint("fix the error above and run again"),
+        );
+    }
     ws
 }
 

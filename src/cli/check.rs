@@ -10,48 +10,48 @@ use concord::render::diagnostics::{self, Style};
 use concord::render::{findings, machine};
 use std::path::PathBuf;
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct Args {
     /// Workspace files or folders (default: the current folder).
     #[arg(value_name = "PATH")]
-    paths: Vec<PathBuf>,
+    pub(super) paths: Vec<PathBuf>,
     /// Review one package: its instruments, and its objectives with their descendants.
     #[arg(long, value_name = "ID")]
-    package: Option<String>,
+    pub(super) package: Option<String>,
     /// Another folder of rule files, after the standard library (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
-    rules: Vec<PathBuf>,
+    pub(super) rules: Vec<PathBuf>,
     /// Leave out the standard library: run only the rules of `--rules` folders and `concord.yaml`.
     #[arg(long)]
-    no_standard_rules: bool,
+    pub(super) no_standard_rules: bool,
     /// Run only these rules: ids, id prefixes or categories, comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    select: Vec<String>,
+    pub(super) select: Vec<String>,
     /// Skip these rules: ids, id prefixes or categories, comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    ignore: Vec<String>,
+    pub(super) ignore: Vec<String>,
     /// Lowest severity that makes the exit code 1 (default: `concord.yaml`'s, else `high`).
     #[arg(long, value_enum)]
-    fail_on: Option<FailOnArg>,
+    pub(super) fail_on: Option<FailOnArg>,
     /// Output format: `text`, `json`, `sarif`, `junit` or `github`; `FORMAT=FILE` writes that
     /// format to a file (repeatable, so one run can feed several tools).
     #[arg(long = "format", value_name = "FORMAT[=FILE]")]
-    formats: Vec<String>,
+    pub(super) formats: Vec<String>,
     /// Write the output to FILE instead of stdout (with one `--format` without a file).
     #[arg(long, value_name = "FILE")]
-    output: Option<PathBuf>,
+    pub(super) output: Option<PathBuf>,
     /// Judge waivers' expiry dates against this date instead of today (`YYYY-MM-DD`).
     #[arg(long, value_name = "DATE")]
-    today: Option<chrono::NaiveDate>,
+    pub(super) today: Option<chrono::NaiveDate>,
     /// Report only findings that are not in this baseline file.
     #[arg(long, value_name = "FILE")]
-    baseline: Option<PathBuf>,
+    pub(super) baseline: Option<PathBuf>,
     /// Record today's findings in a baseline file.
     #[arg(long, value_name = "FILE")]
-    write_baseline: Option<PathBuf>,
+    pub(super) write_baseline: Option<PathBuf>,
     /// Print how long each rule and phase took, on stderr.
     #[arg(long)]
-    timings: bool,
+    pub(super) timings: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -112,7 +112,7 @@ fn outputs(
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum FailOnArg {
+pub(super) enum FailOnArg {
     Low,
     Medium,
     High,

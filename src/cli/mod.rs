@@ -12,6 +12,7 @@ mod report;
 mod rules;
 mod schema;
 mod validate;
+mod watch;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use concord::render::diagnostics::Style;
@@ -51,6 +52,8 @@ enum Command {
     /// List, document and test rules.
     #[command(subcommand)]
     Rules(rules::Command),
+    /// Re-run `check` (or rewrite a report) whenever a workspace file, rule or template changes.
+    Watch(watch::Args),
     /// Write a coordination report (HTML or Markdown) for a meeting or a pull request.
     Report(report::Args),
     /// Draw the policy graph as DOT, Mermaid or JSON.
@@ -131,6 +134,7 @@ pub fn run() -> ExitCode {
         Command::Explain(args) => explain::run(args, style),
         Command::Graph(args) => graph::run(args, style),
         Command::Report(args) => report::run(args, style),
+        Command::Watch(args) => watch::run(args, style),
         Command::Rules(command) => rules::run(command, style),
     };
     let mut stdout = std::io::stdout().lock();
@@ -140,4 +144,16 @@ pub fn run() -> ExitCode {
     let _ = stdout.flush();
     let _ = stderr.write_all(outcome.stderr.as_bytes());
     ExitCode::from(outcome.code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Clap checks its definitions only when a subcommand is parsed; this checks them all.
+    #[test]
+    fn every_subcommand_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 }

@@ -9,44 +9,44 @@ use concord::render::diagnostics::{self, Style};
 use concord::report::{self, template};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct Args {
     /// Workspace files or folders (default: the current folder).
     #[arg(value_name = "PATH")]
-    paths: Vec<PathBuf>,
+    pub(super) paths: Vec<PathBuf>,
     /// Report on one package: its instruments, and its objectives with their descendants.
     #[arg(long, value_name = "ID")]
-    package: Option<String>,
+    pub(super) package: Option<String>,
     /// `html`, `markdown`, or `json` for the data a template sees (default: from the output
     /// file's extension, else `html`).
     #[arg(long, value_enum)]
-    format: Option<Format>,
+    pub(super) format: Option<Format>,
     /// Write the report to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
-    output: Option<PathBuf>,
+    pub(super) output: Option<PathBuf>,
     /// A template to use instead of the built-in one (minijinja syntax; it may extend
     /// `concord/report.html` or `concord/report.md` and replace their blocks).
     #[arg(long, value_name = "FILE")]
-    template: Option<PathBuf>,
+    pub(super) template: Option<PathBuf>,
     /// Another folder of rule files, after the standard library (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
-    rules: Vec<PathBuf>,
+    pub(super) rules: Vec<PathBuf>,
     /// Leave out the standard library.
     #[arg(long)]
-    no_standard_rules: bool,
+    pub(super) no_standard_rules: bool,
     /// Run only these rules: ids, id prefixes or categories, comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    select: Vec<String>,
+    pub(super) select: Vec<String>,
     /// Skip these rules: ids, id prefixes or categories, comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    ignore: Vec<String>,
+    pub(super) ignore: Vec<String>,
     /// The date the report speaks for, and waivers are judged against (`YYYY-MM-DD`).
     #[arg(long, value_name = "DATE")]
-    today: Option<chrono::NaiveDate>,
+    pub(super) today: Option<chrono::NaiveDate>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
-enum Format {
+pub(super) enum Format {
     Html,
     #[value(alias = "md")]
     Markdown,

@@ -79,7 +79,7 @@ impl Sources {
 
 /// Paths print relative (to the current folder, where they lie below it) and with forward
 /// slashes, so output is the same on every machine.
-fn display_path(path: &Path) -> String {
+pub fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     let shown = cwd
         .as_deref()
