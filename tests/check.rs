@@ -368,3 +368,49 @@ fn acting_on_takes_one_objective_not_an_array() {
         run.stdout
     );
 }
+
+#[test]
+fn script_errors_say_what_exists_and_which_types_met() {
+    let cases = [
+        (
+            "for i in instrumnts() { report(i.id, \"x\"); }\n",
+            "no function `instrumnts` takes ()",
+            "did you mean `instruments`?",
+        ),
+        (
+            "for o in objectives() { let e = acting_on(o, \"strong\"); }\n",
+            "`acting_on` was called with (Objective, string)",
+            "it takes `acting_on(objective, min_effect)` or `acting_on(objective, min_effect, max_effect)`",
+        ),
+        (
+            "for i in instruments() { let n = i.targets.len() + \"x\" * 2; }\n",
+            "`*` cannot combine string and int",
+            "convert one side first",
+        ),
+        (
+            "for i in instruments() { if i.budget_amount > 1.0 { report(i.id, \"x\"); } }\n",
+            "an Instrument has no property `budget_amount`",
+            "an Instrument has `id`, `name`",
+        ),
+        (
+            "for o in objectives() { if o.name { report(o.id, \"x\"); } }\n",
+            "a string was given where a bool is needed",
+            "a condition must be true or false",
+        ),
+    ];
+    for (body, message, hint) in cases {
+        let dir = one_rule("extra", "X902", "broken", body);
+        let run = run_in(
+            dir.path(),
+            &["check", "ws.yaml", "--rules", "extra", "--select", "X902"],
+        );
+        assert_eq!(run.code, 2, "{body}");
+        assert!(run.stdout.contains(message), "{body}\n{}", run.stdout);
+        assert!(run.stdout.contains(hint), "{body}\n{}", run.stdout);
+        assert!(
+            run.stdout.contains("--> extra/X902-broken.rhai:9:"),
+            "{}",
+            run.stdout
+        );
+    }
+}

@@ -179,7 +179,7 @@ pub fn parse_error(error: &ParseError, file: u32, text: &str) -> Diagnostic {
     )
     .at(position_loc(error.position(), file, text))
     .label("here")
-    .maybe_hint(hint_for(&message))
+    .maybe_hint(property_hint(&message).or_else(|| variable_hint(&message)))
 }
 
 /// The innermost error and its position: a failure inside a function is reported where
@@ -212,6 +212,7 @@ fn runtime_error(
         .map(|f| f.text.as_str())
         .unwrap_or("");
     let (inner, position, calls) = innermost(error);
+    let (explained, hint) = explain(inner);
     let (code, message) = match inner {
         EvalAltResult::ErrorTerminated(..) => (
             "rule-timeout",
@@ -248,7 +249,7 @@ fn runtime_error(
             format!(
                 "rule `{}` failed: {}",
                 rule.meta.id,
-                lowercase_first(&describe(other))
+                lowercase_first(&explained.clone().unwrap_or_else(|| describe(other)))
             ),
         ),
     };
@@ -264,7 +265,7 @@ fn runtime_error(
             .related(at, format!("`{name}` called here")),
         None => Diagnostic::error(code, message).at(at).label("failed here"),
     }
-    .maybe_hint(hint_for(&describe(inner)));
+    .maybe_hint(hint);
     if !calls.is_empty() && diagnostic.hint.is_none() {
         diagnostic = diagnostic.hint(calls.join(", "));
     }
@@ -344,25 +345,182 @@ fn api_names() -> Vec<&'static str> {
     names
 }
 
-/// A did-you-mean for unknown functions, properties and variables.
-fn hint_for(message: &str) -> Option<String> {
-    let quoted = message
-        .split('\'')
-        .nth(1)
-        .or_else(|| message.split('`').nth(1))?;
-    let name = quoted.split(['(', ' ']).next().unwrap_or(quoted);
-    let lower = message.to_lowercase();
-    if lower.contains("function not found")
-        || lower.contains("unknown property")
-        || lower.contains("property")
-    {
-        let names = api_names();
-        return did_you_mean(name, names.iter().copied()).or_else(|| {
-            Some("see docs/rule-api.md for the functions and properties rules can use".into())
-        });
+/// Rhai's type names as a rule writer knows them.
+fn plain_type(name: &str) -> String {
+    let name = name.trim();
+    if name.contains("ImmutableString") || name == "&str" || name == "String" || name == "string" {
+        return "string".into();
     }
-    if lower.contains("variable not found") {
-        return Some(format!("declare `{name}` with `let` before using it"));
+    match name {
+        "i64" | "i32" | "INT" => "int".into(),
+        "f64" | "f32" | "FLOAT" => "float".into(),
+        "Array" | "array" => "array".into(),
+        "Map" | "map" => "map".into(),
+        "()" => "() (nothing)".into(),
+        other => other.rsplit("::").next().unwrap_or(other).to_owned(),
     }
-    None
+}
+
+/// `name (T1, T2 | T3)` from Rhai's "function not found" into the name and plain types.
+fn split_signature(signature: &str) -> (String, Vec<String>) {
+    let (name, args) = signature.split_once('(').unwrap_or((signature, ""));
+    let args = args.trim_end().trim_end_matches(')');
+    let mut types = Vec::new();
+    let mut depth = 0;
+    let mut current = String::new();
+    for c in args.chars() {
+        match c {
+            '<' | '(' => depth += 1,
+            '>' | ')' => depth -= 1,
+            ',' if depth == 0 => {
+                types.push(plain_type(&current));
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.trim().is_empty() {
+        types.push(plain_type(&current));
+    }
+    (name.trim().to_owned(), types)
+}
+
+/// The documented forms of an API function or method named `name`.
+fn forms_of(name: &str) -> Vec<String> {
+    let mut forms: Vec<String> = api::FUNCTIONS
+        .iter()
+        .filter(|f| f.signature.split('(').next() == Some(name))
+        .map(|f| format!("`{}`", f.signature))
+        .collect();
+    for (ty, docs) in api::PROPERTIES {
+        for d in *docs {
+            if d.signature.split('(').next() == Some(name) && d.signature.contains('(') {
+                forms.push(format!("`{ty}.{}`", d.signature));
+            }
+        }
+    }
+    forms
+}
+
+/// What a handle type offers: its property and method names.
+fn members_of(ty: &str) -> Option<String> {
+    let (_, docs) = api::PROPERTIES.iter().find(|(t, _)| *t == ty)?;
+    let names: Vec<String> = docs
+        .iter()
+        .flat_map(|d| d.signature.split(", "))
+        .map(|n| format!("`{}`", n.trim()))
+        .collect();
+    Some(names.join(", "))
+}
+
+/// A rule writer's reading of a Rhai error: clearer words where Rhai's are cryptic, and a
+/// hint that names what exists (the closest function or property, what a type offers,
+/// which types met).
+fn explain(error: &EvalAltResult) -> (Option<String>, Option<String>) {
+    let words = describe(error);
+    match error {
+        EvalAltResult::ErrorFunctionNotFound(signature, _) => {
+            let (name, types) = split_signature(signature);
+            let is_operator =
+                !name.is_empty() && !name.chars().any(|c| c.is_alphanumeric() || c == '_');
+            if is_operator {
+                let sides = types.join(" and ");
+                return (
+                    Some(format!("`{name}` cannot combine {sides}")),
+                    Some(match types.as_slice() {
+                        [a, b] if a != b => format!(
+                            "convert one side first, e.g. `to_string(x)`, `parse_int(s)`, `to_float(n)`; `{name}` met {a} and {b}"
+                        ),
+                        _ => format!("`{name}` is not defined for {sides}"),
+                    }),
+                );
+            }
+            let given = format!("({})", types.join(", "));
+            let forms = forms_of(&name);
+            if !forms.is_empty() {
+                return (
+                    Some(format!("`{name}` was called with {given}")),
+                    Some(format!("it takes {}", forms.join(" or "))),
+                );
+            }
+            let names = api_names();
+            let hint = did_you_mean(&name, names.iter().copied()).unwrap_or_else(|| {
+                "`concord rules api` lists the functions and properties rules can use".into()
+            });
+            (
+                Some(format!("no function `{name}` takes {given}")),
+                Some(hint),
+            )
+        }
+        EvalAltResult::ErrorMismatchDataType(expected, actual, _) => {
+            let (expected, actual) = (plain_type(expected), plain_type(actual));
+            let hint = if expected == "bool" {
+                "a condition must be true or false: compare the value, e.g. `x != ()` or `x == \"…\"`".to_owned()
+            } else {
+                format!(
+                    "convert the {actual} to a {expected} first, or check which value reaches this point"
+                )
+            };
+            (
+                Some(format!("a {actual} was given where a {expected} is needed")),
+                Some(hint),
+            )
+        }
+        _ => match unknown_property(&words) {
+            Some((name, Some(ty))) => (
+                Some(format!("{} {ty} has no property `{name}`", article(ty))),
+                property_hint(&words),
+            ),
+            _ => (
+                None,
+                property_hint(&words).or_else(|| variable_hint(&words)),
+            ),
+        },
+    }
+}
+
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// The property and the type of Rhai's "unknown property 'x' - … for type 'T'".
+fn unknown_property(message: &str) -> Option<(&str, Option<&str>)> {
+    if !message.to_lowercase().contains("property") {
+        return None;
+    }
+    let quoted: Vec<&str> = message.split('\'').collect();
+    let name = quoted.get(1)?;
+    let ty = quoted.get(3).map(|t| t.rsplit("::").next().unwrap_or(t));
+    Some((name, ty))
+}
+
+/// For "unknown property 'x' - a getter is not registered for type 'T'": the closest
+/// property of `T`, and everything `T` has.
+fn property_hint(message: &str) -> Option<String> {
+    let (name, ty) = unknown_property(message)?;
+    let members = ty.and_then(|t| members_of(t).map(|m| (t, m)));
+    let names = api_names();
+    let near = did_you_mean(name, names.iter().copied());
+    match (near, members) {
+        (Some(near), Some((ty, members))) => {
+            Some(format!("{near} {} {ty} has {members}", article(ty)))
+        }
+        (None, Some((ty, members))) => Some(format!("{} {ty} has {members}", article(ty))),
+        (Some(near), None) => Some(near),
+        (None, None) => Some("`concord rules api` lists the properties of each type".into()),
+    }
+}
+
+fn variable_hint(message: &str) -> Option<String> {
+    if !message.to_lowercase().contains("variable not found") {
+        return None;
+    }
+    let name = message.split(": ").nth(1)?.trim();
+    Some(format!("declare `{name}` with `let` before using it"))
 }
