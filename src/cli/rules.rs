@@ -34,6 +34,9 @@ pub enum Command {
         /// Only these rule ids.
         #[arg(long, value_delimiter = ',')]
         select: Vec<String>,
+        /// Print how long loading the rules and running each rule's fixtures took, on stderr.
+        #[arg(long)]
+        timings: bool,
     },
     /// Print the script API reference (Markdown).
     Api,
@@ -105,13 +108,17 @@ pub fn run(command: Command, style: Style) -> Outcome {
     let result = match command {
         Command::List { rules, format } => load(rules).map(|set| list(&set, format, style)),
         Command::Doc { id, rules } => load(rules).map(|set| doc(&set, &id)),
-        Command::Test { dirs, select } => {
+        Command::Test {
+            dirs,
+            select,
+            timings,
+        } => {
             let dirs = if dirs.is_empty() {
                 folders(Vec::new())
             } else {
                 Ok(dirs)
             };
-            dirs.map(|dirs| test(&dirs, &select, style))
+            dirs.map(|dirs| test(&dirs, &select, timings, style))
         }
         Command::New {
             id,
@@ -243,7 +250,30 @@ fn doc(set: &RuleSet, id: &str) -> Outcome {
     }
 }
 
-fn test(dirs: &[PathBuf], select: &[String], style: Style) -> Outcome {
+/// Time per phase and per rule (its fixtures together), slowest rule first.
+fn test_timings(report: &fixtures::TestReport) -> String {
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    let mut by_rule: std::collections::BTreeMap<&str, (std::time::Duration, usize)> =
+        Default::default();
+    for r in &report.results {
+        let entry = by_rule.entry(r.rule.as_str()).or_default();
+        entry.0 += r.took;
+        entry.1 += 1;
+    }
+    let fixtures: std::time::Duration = report.results.iter().map(|r| r.took).sum();
+    let mut out = String::from("phase      time\n");
+    out.push_str(&format!("{:<10} {:>8.2} ms\n", "load", ms(report.load)));
+    out.push_str(&format!("{:<10} {:>8.2} ms\n", "fixtures", ms(fixtures)));
+    let mut rows: Vec<_> = by_rule.into_iter().collect();
+    rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+    out.push_str("rule       time        fixtures\n");
+    for (rule, (took, n)) in rows {
+        out.push_str(&format!("{rule:<10} {:>8.2} ms {n:>4}\n", ms(took)));
+    }
+    out
+}
+
+fn test(dirs: &[PathBuf], select: &[String], timings: bool, style: Style) -> Outcome {
     let report = fixtures::test(dirs, select);
     let mut out = String::new();
     if !report.diagnostics.is_empty() {
@@ -294,8 +324,12 @@ fn test(dirs: &[PathBuf], select: &[String], style: Style) -> Outcome {
     };
     Outcome {
         stdout: out,
+        stderr: if timings {
+            test_timings(&report)
+        } else {
+            String::new()
+        },
         code,
-        ..Default::default()
     }
 }
 

@@ -61,6 +61,8 @@ pub struct FixtureResult {
     pub unexpected: Vec<String>,
     /// Why the fixture could not be run at all.
     pub error: Option<String>,
+    /// How long reading the fixture and running the rule on it took.
+    pub took: std::time::Duration,
 }
 
 impl FixtureResult {
@@ -79,6 +81,8 @@ pub struct TestReport {
     pub diagnostics: Vec<Diagnostic>,
     pub sources: Sources,
     pub rules: usize,
+    /// How long reading and compiling the rules took.
+    pub load: std::time::Duration,
 }
 
 impl TestReport {
@@ -141,6 +145,7 @@ fn run_fixture(
         missing: Vec::new(),
         unexpected: Vec::new(),
         error: None,
+        took: std::time::Duration::ZERO,
     };
     let fail = |mut r: FixtureResult, e: String| {
         r.error = Some(e);
@@ -252,10 +257,12 @@ fn run_fixture(
 
 /// Runs every fixture of every rule in `folders`.
 pub fn test(folders: &[PathBuf], select: &[String]) -> TestReport {
+    let started = std::time::Instant::now();
     let engine = run::engine(&RuleLimits::default());
     let set: RuleSet = super::load(folders, &engine);
     let mut report = TestReport {
         diagnostics: set.diagnostics,
+        load: started.elapsed(),
         ..Default::default()
     };
     for rule in &set.rules {
@@ -271,9 +278,10 @@ pub fn test(folders: &[PathBuf], select: &[String]) -> TestReport {
             }
         }
         for (path, kind) in files {
-            report
-                .results
-                .push(run_fixture(&engine, rule, &set.sources, &path, kind));
+            let started = std::time::Instant::now();
+            let mut result = run_fixture(&engine, rule, &set.sources, &path, kind);
+            result.took = started.elapsed();
+            report.results.push(result);
         }
     }
     report.sources = set.sources;
