@@ -136,3 +136,45 @@ fn the_api_reference_is_fresh() {
         "docs/rule-api.md is stale: run `UPDATE_DOCS=1 cargo test --test rules`"
     );
 }
+
+#[test]
+fn the_rule_pages_and_their_index_are_fresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(
+        &root(),
+        &["rules", "doc", "--write", dir.path().to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let committed = root().join("docs/rules");
+    let names = |d: &std::path::Path| -> std::collections::BTreeSet<String> {
+        std::fs::read_dir(d)
+            .map(|e| {
+                e.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        let _ = std::fs::remove_dir_all(&committed);
+        std::fs::create_dir_all(&committed).unwrap();
+        for name in names(dir.path()) {
+            std::fs::copy(dir.path().join(&name), committed.join(&name)).unwrap();
+        }
+    }
+    let generated = names(dir.path());
+    assert_eq!(generated.len(), 27, "26 rules and the index");
+    assert_eq!(
+        generated,
+        names(&committed),
+        "docs/rules is stale: run `UPDATE_DOCS=1 cargo test --test rules`"
+    );
+    for name in generated {
+        let fresh = std::fs::read_to_string(dir.path().join(&name)).unwrap();
+        let kept = std::fs::read_to_string(committed.join(&name)).unwrap();
+        assert!(
+            fresh == kept,
+            "docs/rules/{name} is stale: run `UPDATE_DOCS=1 cargo test --test rules`"
+        );
+    }
+}

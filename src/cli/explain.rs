@@ -30,8 +30,9 @@ pub fn run(args: Args, style: Style) -> Outcome {
     let Some((rule_id, _)) = args.target.split_once(':') else {
         return super::rules::run(
             super::rules::Command::Doc {
-                id: args.target,
+                id: Some(args.target),
                 rules: Vec::new(),
+                write: None,
             },
             style,
         );

@@ -18,13 +18,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
-    /// Show one rule's documentation.
+    /// Show one rule's documentation, or write every rule's page and an index.
     Doc {
         /// The rule id, e.g. `GAP001`.
-        id: String,
+        #[arg(required_unless_present = "write")]
+        id: Option<String>,
         /// Extra rule folders (repeatable).
         #[arg(long = "rules", value_name = "DIR")]
         rules: Vec<PathBuf>,
+        /// Write `<ID>.md` for every rule and a `README.md` index into DIR.
+        #[arg(long, value_name = "DIR", conflicts_with = "id")]
+        write: Option<PathBuf>,
     },
     /// Run the rules' fixtures: each must fire as expected or stay quiet.
     Test {
@@ -107,7 +111,11 @@ fn load(extra: Vec<PathBuf>) -> Result<RuleSet, Outcome> {
 pub fn run(command: Command, style: Style) -> Outcome {
     let result = match command {
         Command::List { rules, format } => load(rules).map(|set| list(&set, format, style)),
-        Command::Doc { id, rules } => load(rules).map(|set| doc(&set, &id)),
+        Command::Doc { id, rules, write } => load(rules).map(|set| match (id, write) {
+            (_, Some(dir)) => write_docs(&set, &dir, style),
+            (Some(id), None) => doc(&set, &id),
+            (None, None) => unreachable_usage(),
+        }),
         Command::Test {
             dirs,
             select,
@@ -201,30 +209,43 @@ fn list(set: &RuleSet, format: ListFormat, style: Style) -> Outcome {
 
 /// A rule's documentation as Markdown: the header, its parameters, and its file.
 pub fn rule_doc(rule: &Rule) -> String {
-    let m = &rule.meta;
-    let mut out = format!(
-        "# {} {}\n\n{}\n\n| | |\n|---|---|\n| category | {} |\n| default severity | {} |\n| source | {} |\n| file | `{}` |\n\n## Why it matters\n\n{}\n",
-        m.id,
-        m.name,
-        m.summary,
-        m.category.as_str(),
-        m.severity.as_str(),
-        m.source,
-        m.file,
-        m.why
-    );
-    if !m.params.is_empty() {
-        out.push_str("\n## Parameters\n\nSet them in `concord.yaml` under `rules.");
-        out.push_str(&m.id);
-        out.push_str(".params`.\n\n| name | default | meaning |\n|---|---|---|\n");
-        for p in &m.params {
-            out.push_str(&format!(
-                "| `{}` | `{}` | {} |\n",
-                p.name, p.default, p.meaning
-            ));
-        }
+    rules::docs::page(&rule.meta, &rule.meta.file)
+}
+
+/// Clap requires an id or `--write`; this answers if that ever changes.
+fn unreachable_usage() -> Outcome {
+    Outcome {
+        stderr: "error: name a rule, or pass `--write DIR`\n".into(),
+        code: exit::BAD_INPUT,
+        ..Default::default()
     }
-    out
+}
+
+fn write_docs(set: &RuleSet, dir: &std::path::Path, style: Style) -> Outcome {
+    if let Some(outcome) = load_errors(set, style) {
+        return outcome;
+    }
+    let pages = rules::docs::pages(&set.rules);
+    let written = std::fs::create_dir_all(dir).and_then(|_| {
+        pages
+            .iter()
+            .try_for_each(|(name, text)| std::fs::write(dir.join(name), text))
+    });
+    match written {
+        Ok(()) => Outcome {
+            stdout: format!("wrote {} pages to {}\n", pages.len(), dir.display()),
+            ..Default::default()
+        },
+        Err(e) => Outcome {
+            stderr: format!(
+                "error: cannot write `{}`: {}\n",
+                dir.display(),
+                e.to_string().to_lowercase()
+            ),
+            code: exit::BAD_INPUT,
+            ..Default::default()
+        },
+    }
 }
 
 fn doc(set: &RuleSet, id: &str) -> Outcome {

@@ -2,6 +2,7 @@
 //! once per run, and evaluation (see [`run`]). Nothing here lists rules by hand.
 
 pub mod api;
+pub mod docs;
 pub mod fixtures;
 pub mod library;
 pub mod run;
