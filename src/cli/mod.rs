@@ -10,6 +10,7 @@ mod init;
 mod output;
 mod report;
 mod rules;
+mod rules_new;
 mod schema;
 mod validate;
 mod watch;

@@ -50,12 +50,15 @@ pub enum Command {
         id: String,
         /// The rule name: lowercase words joined by hyphens, e.g. `budget-over-cap`.
         name: String,
-        /// The family of findings it reports.
+        /// The family of findings it reports (default: the `--from` rule's).
+        #[arg(long, value_enum, required_unless_present = "from")]
+        category: Option<CategoryArg>,
+        /// The severity of its findings (default: the `--from` rule's, else medium).
         #[arg(long, value_enum)]
-        category: CategoryArg,
-        /// The severity of its findings.
-        #[arg(long, value_enum, default_value_t = SeverityArg::Medium)]
-        severity: SeverityArg,
+        severity: Option<SeverityArg>,
+        /// Start from a copy of this rule of the standard library, with its fixtures.
+        #[arg(long, value_name = "ID")]
+        from: Option<String>,
         /// The rule folder to write into.
         #[arg(long, value_name = "DIR", default_value = "rules")]
         dir: PathBuf,
@@ -76,6 +79,30 @@ pub enum SeverityArg {
     Low,
     Medium,
     High,
+}
+
+impl CategoryArg {
+    fn category(self) -> concord::findings::Category {
+        use concord::findings::Category;
+        match self {
+            CategoryArg::Gap => Category::Gap,
+            CategoryArg::Overlap => Category::Overlap,
+            CategoryArg::Conflict => Category::Conflict,
+            CategoryArg::Coordination => Category::Coordination,
+            CategoryArg::Evidence => Category::Evidence,
+        }
+    }
+}
+
+impl SeverityArg {
+    fn severity(self) -> concord::model::Severity {
+        use concord::model::Severity;
+        match self {
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -133,8 +160,16 @@ pub fn run(command: Command, style: Style) -> Outcome {
             name,
             category,
             severity,
+            from,
             dir,
-        } => Ok(new(&id, &name, category, severity, &dir)),
+        } => Ok(super::rules_new::run(super::rules_new::NewRule {
+            id,
+            name,
+            category: category.map(CategoryArg::category),
+            severity: severity.map(SeverityArg::severity),
+            from,
+            dir,
+        })),
         Command::Api => Ok(Outcome {
             stdout: rules::api::markdown(),
             ..Default::default()
@@ -351,76 +386,5 @@ fn test(dirs: &[PathBuf], select: &[String], timings: bool, style: Style) -> Out
             String::new()
         },
         code,
-    }
-}
-
-fn new(
-    id: &str,
-    name: &str,
-    category: CategoryArg,
-    severity: SeverityArg,
-    dir: &std::path::Path,
-) -> Outcome {
-    use concord::findings::Category;
-    use concord::model::Severity;
-    let fail = |message: String| Outcome {
-        stderr: format!("error: {message}\n"),
-        code: exit::BAD_INPUT,
-        ..Default::default()
-    };
-    if let Err(e) = concord::scaffold::check_names(id, name) {
-        return fail(e.to_string());
-    }
-    // An id already used in that folder would be a duplicate rule at the next run.
-    if let Ok(files) = rules::discover(dir) {
-        let prefix = format!("{id}-");
-        if let Some(existing) = files.iter().find(|f| {
-            f.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&prefix))
-        }) {
-            return fail(format!(
-                "rule `{id}` already exists in `{}`; pick another id",
-                existing.display()
-            ));
-        }
-    }
-    let standard =
-        rules::standard_folder().map(|f| rules::load(&[f], &run::engine(&RuleLimits::default())));
-    if standard.is_some_and(|set| set.rules.iter().any(|r| r.meta.id == id)) {
-        return fail(format!(
-            "`{id}` is a rule of the standard library; pick an id of your own, such as `L{}`",
-            &id[id.len().saturating_sub(3)..]
-        ));
-    }
-    let category = match category {
-        CategoryArg::Gap => Category::Gap,
-        CategoryArg::Overlap => Category::Overlap,
-        CategoryArg::Conflict => Category::Conflict,
-        CategoryArg::Coordination => Category::Coordination,
-        CategoryArg::Evidence => Category::Evidence,
-    };
-    let severity = match severity {
-        SeverityArg::Low => Severity::Low,
-        SeverityArg::Medium => Severity::Medium,
-        SeverityArg::High => Severity::High,
-    };
-    match concord::scaffold::write(dir, &concord::scaffold::rule(id, name, category, severity)) {
-        Ok(outcomes) => {
-            let (mut stdout, _) = super::init::summary(&outcomes);
-            stdout.push_str(&format!(
-                "\nnext: `concord rules test {} --select {id}`, then edit the rule and its fixtures\n",
-                dir.display()
-            ));
-            Outcome {
-                stdout,
-                ..Default::default()
-            }
-        }
-        Err(e) => fail(format!(
-            "cannot write in `{}`: {}",
-            dir.display(),
-            e.to_string().to_lowercase()
-        )),
     }
 }

@@ -100,7 +100,8 @@ fn subjects_key(ids: &[String]) -> String {
     format!("[{}]", ids.join(", "))
 }
 
-fn fixture_files(folder: &Path, id: &str) -> Vec<(PathBuf, Kind)> {
+/// The fire and quiet fixtures of rule `id` in a rule folder (on disk or built in).
+pub fn fixture_files(folder: &Path, id: &str) -> Vec<(PathBuf, Kind)> {
     let dir = folder.join("fixtures").join(id);
     let paths: Vec<PathBuf> = if super::library::contains(&dir) {
         super::library::list(&dir)
@@ -129,6 +130,14 @@ fn fixture_files(folder: &Path, id: &str) -> Vec<(PathBuf, Kind)> {
     files
 }
 
+/// The text of a fixture, on disk or built in.
+pub fn read_fixture(path: &Path) -> Result<String, String> {
+    match super::library::read(path) {
+        Some(text) => Ok(text.to_owned()),
+        None => load::read_text(path, &ReadLimits::default()).map_err(|e| e.to_string()),
+    }
+}
+
 /// Runs one fixture against its rule.
 fn run_fixture(
     engine: &rhai::Engine,
@@ -152,11 +161,7 @@ fn run_fixture(
         r
     };
     let limits = ReadLimits::default();
-    let read = match super::library::read(path) {
-        Some(text) => Ok(text.to_owned()),
-        None => load::read_text(path, &limits),
-    };
-    let text = match read {
+    let text = match read_fixture(path) {
         Ok(text) => text,
         Err(e) => return fail(result, e.to_string()),
     };
