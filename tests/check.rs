@@ -414,3 +414,28 @@ fn script_errors_say_what_exists_and_which_types_met() {
         );
     }
 }
+
+#[test]
+fn a_limit_reached_where_rhai_hides_errors_still_stops_the_rule() {
+    // Rhai ignores a sort comparer's errors and restarts its operation count inside it, so
+    // this ran for ever before Concord counted operations and made stops final itself.
+    let run = hostile("H006-recursion-in-a-comparer.rhai");
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("rule `H006` ran past its time limit of 300 ms")
+            || run.stdout.contains("rule `H006` ran past its limit of"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("a callback, such as a sort's comparer"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("0 findings"),
+        "the other rule ran: {}",
+        run.stdout
+    );
+}

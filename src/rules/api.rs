@@ -25,6 +25,12 @@ pub struct Context {
     pub max_findings: usize,
     /// Findings dropped past `max_findings`.
     pub cut: usize,
+    /// Operations counted by Concord itself: Rhai restarts its own count inside callbacks
+    /// such as a sort's comparer, so a script could otherwise stay under its limit for ever.
+    pub ticks: u64,
+    /// Why the rule was stopped. Once set, every later operation stops too, so a script
+    /// cannot carry on where Rhai swallows the error (a sort's comparer does).
+    pub stopped: Option<&'static str>,
 }
 
 thread_local! {
@@ -41,12 +47,28 @@ pub fn leave() -> Option<Context> {
     CONTEXT.with(|c| c.borrow_mut().take())
 }
 
-/// Whether this thread's rule has run past its wall-clock limit.
-pub fn past_deadline() -> bool {
+/// Counts one operation of this thread's rule and says whether it must stop: past its
+/// wall-clock limit (`"time"`), its operations (`"operations"`) or the process's memory
+/// limit (`"memory"`). The clock is read every 1024 operations, memory every 65536.
+pub fn progress(max_operations: u64, max_memory: u64) -> Option<&'static str> {
     CONTEXT.with(|c| {
-        c.borrow()
-            .as_ref()
-            .is_some_and(|c| Instant::now() > c.deadline)
+        let mut c = c.borrow_mut();
+        let c = c.as_mut()?;
+        if c.stopped.is_some() {
+            return c.stopped;
+        }
+        c.ticks += 1;
+        let reason = if max_operations > 0 && c.ticks > max_operations {
+            Some("operations")
+        } else if c.ticks % 1024 == 0 && Instant::now() > c.deadline {
+            Some("time")
+        } else if c.ticks % (1 << 16) == 0 && resident_bytes().is_some_and(|b| b > max_memory) {
+            Some("memory")
+        } else {
+            None
+        };
+        c.stopped = reason;
+        reason
     })
 }
 

@@ -65,19 +65,8 @@ pub fn engine(limits: &RuleLimits) -> Engine {
     engine.disable_symbol("eval");
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
-    let max_memory = limits.max_memory_bytes;
-    engine.on_progress(move |operations| {
-        if operations % 1024 != 0 {
-            return None;
-        }
-        if api::past_deadline() {
-            return Some("time".into());
-        }
-        if operations % (1 << 16) == 0 && api::resident_bytes().is_some_and(|b| b > max_memory) {
-            return Some("memory".into());
-        }
-        None
-    });
+    let (max_operations, max_memory) = (limits.max_operations, limits.max_memory_bytes);
+    engine.on_progress(move |_| api::progress(max_operations, max_memory).map(Into::into));
     api::register(&mut engine);
     engine
 }
@@ -134,13 +123,24 @@ pub fn evaluate(
                 deadline: started + limits.timeout,
                 max_findings: limits.max_findings,
                 cut: 0,
+                ticks: 0,
+                stopped: None,
             });
             let result = engine.run_ast(&rule.ast);
             let context = api::leave();
             let elapsed = started.elapsed();
-            let outcome = match result {
-                Ok(()) => Ok(context.map(|c| (c.findings, c.cut)).unwrap_or_default()),
-                Err(e) => Err(runtime_error(&e, rule, sources, limits)),
+            // A limit reached inside a callback whose errors Rhai swallows (a sort's
+            // comparer) lets the script end "normally"; it was stopped all the same.
+            let stopped = context.as_ref().and_then(|c| c.stopped);
+            let outcome = match (result, stopped) {
+                (Ok(()), None) => Ok(context.map(|c| (c.findings, c.cut)).unwrap_or_default()),
+                (Ok(()), Some(reason)) => {
+                    let error = EvalAltResult::ErrorTerminated(reason.into(), rhai::Position::NONE);
+                    Err(runtime_error(&error, rule, sources, limits).hint(
+                        "the limit was reached inside a callback, such as a sort's comparer, that hides errors; look for recursion or loops there",
+                    ))
+                }
+                (Err(e), _) => Err(runtime_error(&e, rule, sources, limits)),
             };
             Some((rule.meta.id.clone(), elapsed, outcome))
         })
@@ -214,6 +214,21 @@ fn runtime_error(
     let (inner, position, calls) = innermost(error);
     let (explained, hint) = explain(inner);
     let (code, message) = match inner {
+        EvalAltResult::ErrorTerminated(token, _) if token.to_string() == "operations" => (
+            "rule-limit",
+            format!(
+                "rule `{}` ran past its limit of {} operations",
+                rule.meta.id, limits.max_operations
+            ),
+        ),
+        EvalAltResult::ErrorTerminated(token, _) if token.to_string() == "memory" => (
+            "rule-limit",
+            format!(
+                "rule `{}` stopped: Concord's memory passed its limit of {} MiB",
+                rule.meta.id,
+                limits.max_memory_bytes >> 20
+            ),
+        ),
         EvalAltResult::ErrorTerminated(..) => (
             "rule-timeout",
             format!(
