@@ -4,7 +4,9 @@
 
 mod questions;
 
-pub use questions::{Assignment, Matching, Pair, horizons_meet, scopes_meet};
+pub use questions::{
+    AgencyOverlap, Assignment, Matching, Pair, PairFilter, horizons_meet, scopes_meet,
+};
 
 use crate::model::{Model, Package};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
@@ -64,6 +66,9 @@ impl Relation {
     }
 }
 
+/// The overlapping pairs at one threshold, computed once by whichever rule asks first.
+type PairSlot = Arc<std::sync::OnceLock<Arc<Vec<Pair>>>>;
+
 /// The model, its graph and its indexes, built once per run and then only read.
 pub struct PolicyGraph {
     pub model: Model,
@@ -91,7 +96,7 @@ pub struct PolicyGraph {
     /// covers everything.
     coverage: Vec<Option<HashSet<u32>>>,
     /// Overlapping pairs by minimum effect, computed once and shared by the rules that ask.
-    pairs: std::sync::Mutex<HashMap<i8, Arc<Vec<Pair>>>>,
+    pairs: std::sync::Mutex<HashMap<i8, PairSlot>>,
     /// Pairs of agencies (lower index first) joined by a mechanism, with the mechanisms.
     pub joined: HashMap<(u32, u32), Vec<u32>>,
     /// Objective interactions: from objective to (objective, score).
@@ -100,6 +105,10 @@ pub struct PolicyGraph {
     pub package: Option<u32>,
     pub objective_in_scope: Vec<bool>,
     pub instrument_in_scope: Vec<bool>,
+    /// Per instrument, its lead owner then co-owners as agency positions; per agency, its
+    /// government as a small number. Built on first use by the pair filters.
+    owner_sets: std::sync::OnceLock<Vec<Vec<u32>>>,
+    governments: std::sync::OnceLock<Vec<u32>>,
 }
 
 fn index_of<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<String, u32> {
@@ -133,6 +142,8 @@ impl PolicyGraph {
             None => None,
         };
         let mut g = PolicyGraph {
+            owner_sets: std::sync::OnceLock::new(),
+            governments: std::sync::OnceLock::new(),
             graph: StableDiGraph::new(),
             nodes: HashMap::new(),
             ids: HashMap::new(),
@@ -461,19 +472,14 @@ impl PolicyGraph {
 
     /// The overlapping pairs for `min_abs_effect`, computed on first use.
     pub fn shared_pairs(&self, min_abs_effect: i8) -> Arc<Vec<Pair>> {
-        if let Some(pairs) = self
-            .pairs
-            .lock()
-            .ok()
-            .and_then(|c| c.get(&min_abs_effect).cloned())
-        {
-            return pairs;
-        }
-        let pairs = Arc::new(self.overlapping_pairs(min_abs_effect));
-        if let Ok(mut cache) = self.pairs.lock() {
-            cache.insert(min_abs_effect, pairs.clone());
-        }
-        pairs
+        // One slot per threshold: the first rule to ask computes the pairs, and rules that
+        // ask meanwhile wait for that answer instead of computing it again.
+        let slot = match self.pairs.lock() {
+            Ok(mut cache) => cache.entry(min_abs_effect).or_default().clone(),
+            Err(_) => Arc::new(std::sync::OnceLock::new()),
+        };
+        slot.get_or_init(|| Arc::new(self.overlapping_pairs(min_abs_effect)))
+            .clone()
     }
 
     /// Whether two agencies share a mechanism that covers `objective` (or covers everything).

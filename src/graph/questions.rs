@@ -94,11 +94,7 @@ impl PolicyGraph {
     /// overlap in time are ever compared.
     pub fn overlapping_pairs(&self, min_abs_effect: i8) -> Vec<Pair> {
         let instruments = &self.model.instruments;
-        let mut shared: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
-        for (o, acting) in self.by_objective.iter().enumerate() {
-            if !self.objective_in_scope[o] {
-                continue;
-            }
+        let sweep = |o: usize, acting: &Vec<(u32, i8)>, found: &mut Vec<(u32, u32, u32)>| {
             let mut list: Vec<(NaiveDate, NaiveDate, u32)> = acting
                 .iter()
                 .filter(|&&(i, e)| {
@@ -120,20 +116,54 @@ impl PolicyGraph {
                         instruments[a as usize].scope.as_ref(),
                         instruments[b as usize].scope.as_ref(),
                     ) {
-                        shared.entry((a, b)).or_default().push(o as u32);
+                        found.push((a, b, o as u32));
                     }
                 }
                 active.push((end, i));
             }
+        };
+        // Objectives are swept on plain threads, not rayon's: this runs inside a rule, and
+        // a rayon worker waiting here could pick up another rule that waits for this very
+        // answer. The sweeps' (a, b, objective) triples are then sorted once and grouped.
+        let objectives: Vec<usize> = (0..self.by_objective.len())
+            .filter(|&o| self.objective_in_scope[o])
+            .collect();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        let chunk = objectives.len().div_ceil(threads).max(1);
+        let mut triples: Vec<(u32, u32, u32)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = objectives
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut found = Vec::new();
+                        for &o in part {
+                            sweep(o, &self.by_objective[o], &mut found);
+                        }
+                        found
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        triples.sort_unstable();
+        triples.dedup();
+        let mut pairs: Vec<Pair> = Vec::new();
+        for (a, b, o) in triples {
+            match pairs.last_mut() {
+                Some(last) if last.a == a && last.b == b => last.objectives.push(o),
+                _ => pairs.push(Pair {
+                    a,
+                    b,
+                    objectives: vec![o],
+                }),
+            }
         }
-        shared
-            .into_iter()
-            .map(|((a, b), mut objectives)| {
-                objectives.sort_unstable();
-                objectives.dedup();
-                Pair { a, b, objectives }
-            })
-            .collect()
+        pairs
     }
 
     /// Cosine similarity of two instruments' target vectors. Vectors have a handful of
@@ -436,4 +466,231 @@ fn assign(instruments: &[u32], objectives: &[u32], edges: &[(u32, u32, i8)]) -> 
             })
         })
         .collect()
+}
+
+/// Host-side filters for pair questions: each keeps the pairs a rule would keep, so a
+/// national workspace hands scripts its few real candidates instead of millions of pairs.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PairFilter {
+    /// Target vectors at least this similar (cosine).
+    pub min_cosine: Option<f64>,
+    /// Lead owners differ, share no owner, no mechanism joins them, and neither instrument
+    /// names the other (`coordinated_with`, `requires`, `continues`, `replaces`).
+    pub unlinked: bool,
+    /// The owners share an agency, or a mechanism joins the lead owners.
+    pub connected: bool,
+    /// One is expansionary and the other contractionary, and neither requires or is
+    /// coordinated with the other.
+    pub opposed: bool,
+    /// Some agency of one and some other agency of the other, of the same government, are
+    /// joined by no mechanism covering one of the shared objectives.
+    pub unjoined: bool,
+}
+
+impl PolicyGraph {
+    /// The lead owner and the co-owners of an instrument, as agency positions.
+    fn owner_set(&self, i: u32) -> &[u32] {
+        let sets = self.owner_sets.get_or_init(|| {
+            self.model
+                .instruments
+                .iter()
+                .map(|inst| {
+                    std::iter::once(&inst.owner)
+                        .chain(&inst.co_owners)
+                        .filter_map(|id| self.agency_ix.get(&id.value).copied())
+                        .collect()
+                })
+                .collect()
+        });
+        &sets[i as usize]
+    }
+
+    /// Whether either instrument names the other in `coordinated_with` or `requires`
+    /// (and, with `succession`, in `continues` or `replaces`).
+    fn names_other(&self, a: u32, b: u32, succession: bool) -> bool {
+        let names = |x: u32, y: u32| {
+            let (x, y) = (
+                &self.model.instruments[x as usize],
+                &self.model.instruments[y as usize],
+            );
+            let id = &y.id.value;
+            x.coordinated_with
+                .iter()
+                .chain(&x.requires)
+                .any(|l| &l.value == id)
+                || (succession
+                    && (x.continues.as_ref().is_some_and(|c| &c.value == id)
+                        || x.replaces.as_ref().is_some_and(|r| &r.value == id)))
+        };
+        names(a, b) || names(b, a)
+    }
+
+    /// The government an agency belongs to, as a number: all central bodies form one;
+    /// below central, one per level and region.
+    fn government(&self, agency: u32) -> u32 {
+        let ids = self.governments.get_or_init(|| {
+            let mut seen: HashMap<(String, String), u32> = HashMap::new();
+            self.model
+                .agencies
+                .iter()
+                .map(|a| {
+                    let level = a.level.value.as_str().to_owned();
+                    let region = match level.as_str() {
+                        "central" => String::new(),
+                        _ => a
+                            .region
+                            .as_ref()
+                            .map(|r| r.value.clone())
+                            .unwrap_or_default(),
+                    };
+                    let next = seen.len() as u32;
+                    *seen.entry((level, region)).or_insert(next)
+                })
+                .collect()
+        });
+        ids[agency as usize]
+    }
+
+    fn stance(&self, i: u32) -> &'static str {
+        self.model.instruments[i as usize]
+            .stance
+            .as_ref()
+            .map_or("", |s| s.value.as_str())
+    }
+
+    /// Whether a pair passes `filter`.
+    pub fn keeps(&self, pair: &Pair, filter: &PairFilter) -> bool {
+        let (a, b) = (pair.a, pair.b);
+        if filter.min_cosine.is_some_and(|min| self.cosine(a, b) < min) {
+            return false;
+        }
+        if filter.opposed {
+            let stances = (self.stance(a), self.stance(b));
+            let opposite = matches!(
+                stances,
+                ("expansionary", "contractionary") | ("contractionary", "expansionary")
+            );
+            if !opposite || self.names_other(a, b, false) {
+                return false;
+            }
+        }
+        if filter.unlinked || filter.connected || filter.unjoined {
+            let (oa, ob) = (self.owner_set(a), self.owner_set(b));
+            let lead = (oa.first().copied(), ob.first().copied());
+            let share = oa.iter().any(|x| ob.contains(x));
+            let joined = match lead {
+                (Some(x), Some(y)) => self.joined_on(x, y, None),
+                _ => false,
+            };
+            if filter.unlinked
+                && (lead.0 == lead.1 || share || joined || self.names_other(a, b, true))
+            {
+                return false;
+            }
+            if filter.connected && !(share || joined) {
+                return false;
+            }
+            if filter.unjoined {
+                let open = oa.iter().any(|&x| {
+                    ob.iter().any(|&y| {
+                        x != y
+                            && self.government(x) == self.government(y)
+                            && pair
+                                .objectives
+                                .iter()
+                                .any(|&o| !self.joined_on(x, y, Some(o)))
+                    })
+                });
+                if !open {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Two agencies of one government acting on an objective through overlapping instruments:
+/// `(x, y, instrument of x, instrument of y)`, ids with `x < y`.
+pub type AgencyOverlap = (String, String, String, String);
+
+impl PolicyGraph {
+    /// For each objective in scope, the pairs of agencies of one government whose
+    /// instruments overlap on it (|effect| ≥ `min`), each with the first two instruments
+    /// that brought it together, in the order the pairs are found. Instruments designed
+    /// together (`coordinated_with`) and agencies that co-own an instrument acting on the
+    /// objective are left out, and so are agencies a mechanism covering it joins.
+    pub fn agency_overlaps(&self, min: i8) -> BTreeMap<u32, Vec<AgencyOverlap>> {
+        let id = |i: u32| self.model.instruments[i as usize].id.value.as_str();
+        let agency = |a: u32| self.model.agencies[a as usize].id.value.as_str();
+        let mut coordinated: HashSet<(&str, &str)> = HashSet::new();
+        let mut co_owning: HashSet<(&str, &str, &str)> = HashSet::new();
+        for (i, inst) in self.model.instruments.iter().enumerate() {
+            if !self.instrument_in_scope[i] {
+                continue;
+            }
+            for c in &inst.coordinated_with {
+                coordinated.insert((inst.id.value.as_str(), c.value.as_str()));
+                coordinated.insert((c.value.as_str(), inst.id.value.as_str()));
+            }
+            let owners: Vec<&str> = std::iter::once(&inst.owner)
+                .chain(&inst.co_owners)
+                .map(|o| o.value.as_str())
+                .collect();
+            for t in inst
+                .targets
+                .iter()
+                .filter(|t| t.effect.value.0.abs() >= min)
+            {
+                for &x in &owners {
+                    for &y in owners.iter().filter(|&&y| x < y) {
+                        co_owning.insert((t.objective.value.as_str(), x, y));
+                    }
+                }
+            }
+        }
+        let filter = PairFilter {
+            unjoined: true,
+            ..Default::default()
+        };
+        let mut out: BTreeMap<u32, Vec<AgencyOverlap>> = BTreeMap::new();
+        let mut seen: HashSet<(u32, &str, &str)> = HashSet::new();
+        for pair in self.shared_pairs(min).iter() {
+            if !self.keeps(pair, &filter) || coordinated.contains(&(id(pair.a), id(pair.b))) {
+                continue;
+            }
+            let mut agency_pairs = Vec::new();
+            for &x in self.owner_set(pair.a) {
+                for &y in self.owner_set(pair.b) {
+                    if x == y || self.government(x) != self.government(y) {
+                        continue;
+                    }
+                    let (ax, ay) = (agency(x), agency(y));
+                    agency_pairs.push(if ax < ay {
+                        (ax, ay, id(pair.a), id(pair.b), x, y)
+                    } else {
+                        (ay, ax, id(pair.b), id(pair.a), y, x)
+                    });
+                }
+            }
+            for &o in &pair.objectives {
+                let objective = self.model.objectives[o as usize].id.value.as_str();
+                for &(x, y, ix, iy, ax, ay) in &agency_pairs {
+                    if co_owning.contains(&(objective, x, y))
+                        || self.joined_on(ax, ay, Some(o))
+                        || !seen.insert((o, x, y))
+                    {
+                        continue;
+                    }
+                    out.entry(o).or_default().push((
+                        x.to_owned(),
+                        y.to_owned(),
+                        ix.to_owned(),
+                        iy.to_owned(),
+                    ));
+                }
+            }
+        }
+        out
+    }
 }

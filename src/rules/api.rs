@@ -253,6 +253,184 @@ pub struct PairRef {
     pair: crate::graph::Pair,
 }
 
+/// The pairs of `overlapping_pairs`, handed out one at a time: a national workspace has
+/// millions, which would not fit in a script array (and need not be copied into one).
+#[derive(Clone)]
+pub struct PairList {
+    g: Arc<PolicyGraph>,
+    pairs: Arc<Vec<crate::graph::Pair>>,
+    filter: crate::graph::PairFilter,
+}
+
+pub struct PairIter {
+    list: PairList,
+    next: usize,
+}
+
+impl Iterator for PairIter {
+    type Item = PairRef;
+    fn next(&mut self) -> Option<PairRef> {
+        while let Some(pair) = self.list.pairs.get(self.next) {
+            self.next += 1;
+            if self.list.g.keeps(pair, &self.list.filter) {
+                return Some(PairRef {
+                    g: self.list.g.clone(),
+                    pair: pair.clone(),
+                });
+            }
+        }
+        None
+    }
+}
+
+impl IntoIterator for PairList {
+    type Item = PairRef;
+    type IntoIter = PairIter;
+    fn into_iter(self) -> PairIter {
+        PairIter {
+            list: self,
+            next: 0,
+        }
+    }
+}
+
+fn pair_list(min: i64, filter: crate::graph::PairFilter) -> Fallible<PairList> {
+    let g = graph()?;
+    // The pairs are found once for all rules; the rule that waits for them is not charged
+    // for that time.
+    let started = Instant::now();
+    let pairs = g.shared_pairs(min.clamp(0, 3) as i8);
+    let waited = started.elapsed();
+    with(|c| c.deadline += waited)?;
+    Ok(PairList { g, pairs, filter })
+}
+
+/// For each objective in scope, the two sides of the expansionary-against-contractionary
+/// overlapping pairs acting on it (both with |effect| ≥ `min`): the pair question of
+/// CON007 answered in one pass on the host. Each side lists `[id, effect]` by id, with the
+/// lead owners of the side; `owners` holds every owner and co-owner, `members` every id.
+fn opposed_sides(min: i64) -> Fallible<Map> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let list = pair_list(
+        min,
+        crate::graph::PairFilter {
+            opposed: true,
+            ..Default::default()
+        },
+    )?;
+    let g = list.g.clone();
+    let min = min.clamp(0, 3) as i8;
+    // objective → instrument → (is expansionary, effect)
+    let mut sides: BTreeMap<u32, BTreeMap<&str, (bool, i8, u32)>> = BTreeMap::new();
+    for pair in list.pairs.iter().filter(|p| g.keeps(p, &list.filter)) {
+        let expansionary = g.model.instruments[pair.a as usize]
+            .stance
+            .as_ref()
+            .is_some_and(|s| s.value.as_str() == "expansionary");
+        let (up, down) = if expansionary {
+            (pair.a, pair.b)
+        } else {
+            (pair.b, pair.a)
+        };
+        for &o in &pair.objectives {
+            if !g.objective_in_scope[o as usize] {
+                continue;
+            }
+            let objective = &g.model.objectives[o as usize].id.value;
+            let effect = |i: u32| {
+                g.model.instruments[i as usize]
+                    .targets
+                    .iter()
+                    .find(|t| &t.objective.value == objective)
+                    .map(|t| t.effect.value.0)
+            };
+            let (Some(eu), Some(ed)) = (effect(up), effect(down)) else {
+                continue;
+            };
+            if eu.abs() < min || ed.abs() < min {
+                continue;
+            }
+            let side = sides.entry(o).or_default();
+            let id = |i: u32| g.model.instruments[i as usize].id.value.as_str();
+            side.insert(id(up), (true, eu, up));
+            side.insert(id(down), (false, ed, down));
+        }
+    }
+    let mut out = Map::new();
+    for (o, members) in sides {
+        let (mut up, mut down) = (Array::new(), Array::new());
+        let (mut up_owners, mut down_owners, mut owners) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        for (&id, &(expansionary, effect, i)) in &members {
+            let inst = &g.model.instruments[i as usize];
+            let row = Dynamic::from_array(vec![text(id), Dynamic::from_int(effect as i64)]);
+            if expansionary {
+                up.push(row);
+                up_owners.insert(inst.owner.value.as_str());
+            } else {
+                down.push(row);
+                down_owners.insert(inst.owner.value.as_str());
+            }
+            owners.insert(inst.owner.value.as_str());
+            owners.extend(inst.co_owners.iter().map(|c| c.value.as_str()));
+        }
+        let texts = |set: BTreeSet<&str>| -> Dynamic {
+            Dynamic::from_array(set.into_iter().map(text).collect())
+        };
+        let mut side = Map::new();
+        side.insert("up".into(), Dynamic::from_array(up));
+        side.insert("down".into(), Dynamic::from_array(down));
+        side.insert("up_owners".into(), texts(up_owners));
+        side.insert("down_owners".into(), texts(down_owners));
+        side.insert("owners".into(), texts(owners));
+        side.insert(
+            "members".into(),
+            Dynamic::from_array(members.keys().map(|id| text(id)).collect()),
+        );
+        let id = g.model.objectives[o as usize].id.value.as_str().into();
+        out.insert(id, Dynamic::from_map(side));
+    }
+    Ok(out)
+}
+
+/// The options map of `overlapping_pairs(min, #{...})`.
+fn pair_filter(options: &Map) -> Fallible<crate::graph::PairFilter> {
+    const KEYS: [&str; 5] = ["min_cosine", "unlinked", "connected", "opposed", "unjoined"];
+    let mut filter = crate::graph::PairFilter::default();
+    for (key, value) in options {
+        let flag = || {
+            value
+                .as_bool()
+                .map_err(|_| format!("option `{key}` of `overlapping_pairs` is true or false"))
+        };
+        match key.as_str() {
+            "min_cosine" => {
+                let min = value
+                    .as_float()
+                    .or_else(|_| value.as_int().map(|i| i as f64))
+                    .map_err(|_| {
+                        "option `min_cosine` of `overlapping_pairs` is a number".to_owned()
+                    })?;
+                filter.min_cosine = Some(min);
+            }
+            "unlinked" => filter.unlinked = flag()?,
+            "connected" => filter.connected = flag()?,
+            "opposed" => filter.opposed = flag()?,
+            "unjoined" => filter.unjoined = flag()?,
+            other => {
+                let hint = crate::diagnostic::did_you_mean(other, KEYS.iter().copied())
+                    .map_or(String::new(), |h| format!("; {h}"));
+                return Err(format!(
+                    "`overlapping_pairs` has no option `{other}` (options: {}){hint}",
+                    KEYS.join(", ")
+                )
+                .into());
+            }
+        }
+    }
+    Ok(filter)
+}
+
 fn instrument_handle(g: &Arc<PolicyGraph>, i: u32) -> Dynamic {
     Dynamic::from(InstrumentRef { g: g.clone(), i })
 }
@@ -355,13 +533,28 @@ pub const FUNCTIONS: &[ApiDoc] = &[
     ),
     doc!(
         "overlapping_pairs(min_abs_effect)",
-        "array of Pair",
+        "iterable of Pair",
         "in-scope instrument pairs sharing an in-scope objective (|effect| ≥ min), overlapping in time and scope; found by index, never by comparing all pairs"
     ),
     doc!(
         "overlapping_pairs(min_abs_effect, min_cosine)",
-        "array of Pair",
+        "iterable of Pair",
         "the same, keeping only pairs whose target vectors have a cosine similarity of at least min_cosine (filtered in Rust)"
+    ),
+    doc!(
+        "agency_overlaps(min_abs_effect)",
+        "map",
+        "objective id → array of [x, y, instrument of x, instrument of y]: agencies x < y of one government whose overlapping instruments act on the objective (|effect| ≥ min), not designed together, not co-owning an instrument on it, and joined by no mechanism covering it; first instruments found, in order"
+    ),
+    doc!(
+        "opposed_sides(min_abs_effect)",
+        "map",
+        "objective id → #{up, down, up_owners, down_owners, owners, members}: the two sides of the expansionary-against-contractionary overlapping pairs on an objective in scope (|effect| ≥ min); `up` and `down` list [id, effect] by id, the owner lists are sorted ids"
+    ),
+    doc!(
+        "overlapping_pairs(min_abs_effect, options)",
+        "iterable of Pair",
+        "the same, filtered in Rust by a map of options: `min_cosine` (number); `unlinked` (lead owners differ, share no owner, no mechanism joins them, neither names the other); `connected` (they share an owner or a mechanism joins the lead owners); `opposed` (expansionary against contractionary, neither requiring nor coordinated with the other); `unjoined` (two agencies of one government, one on each side, joined by no mechanism covering a shared objective)"
     ),
     doc!(
         "tinbergen(objectives, min_effect)",
@@ -1258,34 +1451,45 @@ fn register_questions(engine: &mut Engine) {
         "acting_on",
         |o: Dynamic, min: i64, max: i64| -> Fallible<Array> { effects(&one_id(&o)?, min, max) },
     );
-    engine.register_fn("overlapping_pairs", |min: i64| -> Fallible<Array> {
+    engine.register_type_with_name::<PairList>("PairList");
+    engine.register_iterator::<PairList>();
+    engine.register_fn("len", |l: &mut PairList| {
+        if l.filter == crate::graph::PairFilter::default() {
+            l.pairs.len() as i64
+        } else {
+            l.clone().into_iter().count() as i64
+        }
+    });
+    engine.register_fn("overlapping_pairs", |min: i64| {
+        pair_list(min, Default::default())
+    });
+    engine.register_fn("overlapping_pairs", |min: i64, min_cosine: f64| {
+        let filter = crate::graph::PairFilter {
+            min_cosine: Some(min_cosine),
+            ..Default::default()
+        };
+        pair_list(min, filter)
+    });
+    engine.register_fn("overlapping_pairs", |min: i64, options: Map| {
+        pair_list(min, pair_filter(&options)?)
+    });
+    engine.register_fn("opposed_sides", opposed_sides);
+    engine.register_fn("agency_overlaps", |min: i64| -> Fallible<Map> {
         let g = graph()?;
-        Ok(g.shared_pairs(min.clamp(0, 3) as i8)
-            .iter()
-            .map(|pair| {
-                Dynamic::from(PairRef {
-                    g: g.clone(),
-                    pair: pair.clone(),
-                })
+        Ok(g.agency_overlaps(min.clamp(0, 3) as i8)
+            .into_iter()
+            .map(|(o, rows)| {
+                let rows: Array = rows
+                    .into_iter()
+                    .map(|(x, y, ix, iy)| {
+                        Dynamic::from_array(vec![text(&x), text(&y), text(&ix), text(&iy)])
+                    })
+                    .collect();
+                let id = g.model.objectives[o as usize].id.value.as_str().into();
+                (id, Dynamic::from_array(rows))
             })
             .collect())
     });
-    engine.register_fn(
-        "overlapping_pairs",
-        |min: i64, min_cosine: f64| -> Fallible<Array> {
-            let g = graph()?;
-            Ok(g.shared_pairs(min.clamp(0, 3) as i8)
-                .iter()
-                .filter(|pair| g.cosine(pair.a, pair.b) >= min_cosine)
-                .map(|pair| {
-                    Dynamic::from(PairRef {
-                        g: g.clone(),
-                        pair: pair.clone(),
-                    })
-                })
-                .collect())
-        },
-    );
     engine.register_fn(
         "tinbergen",
         |objectives: Array, min: i64| -> Fallible<Map> {

@@ -36,7 +36,9 @@ impl Default for RuleLimits {
             max_operations: 2_000_000_000,
             max_call_levels: 48,
             max_expr_depth: 64,
-            max_string_size: 1 << 20,
+            // Counted over a whole value: a host answer about a national workspace holds
+            // megabytes of ids.
+            max_string_size: 16 << 20,
             max_array_size: 1_000_000,
             max_map_size: 1_000_000,
             max_memory_bytes: 2 << 30,
