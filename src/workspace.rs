@@ -46,17 +46,43 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
             ws.diagnostics.extend(d.diagnostics);
         }
     }
-    let mut unreadable = 0;
+    // Files are read, parsed and decoded in parallel (each parse tree is dropped once its
+    // file is decoded), then merged in order, so the result does not depend on timing.
+    let first = ws.sources.files().len() as u32;
     for path in &found.documents {
-        let errors_before = ws.diagnostics.iter().filter(|d| d.is_error()).count();
-        if let Some(node) = read_node(&mut ws, path, limits) {
-            let (model, diagnostics) = Model::decode_document(&node);
-            ws.model.merge(model);
-            ws.diagnostics.extend(diagnostics);
-        } else if ws.diagnostics.iter().filter(|d| d.is_error()).count() > errors_before {
-            unreadable += 1;
+        ws.sources.add(path.to_path_buf(), String::new());
+    }
+    let documents: Vec<Document> = {
+        use rayon::prelude::*;
+        found
+            .documents
+            .par_iter()
+            .enumerate()
+            .map(|(n, path)| read_document(path, first + n as u32, limits))
+            .collect()
+    };
+    let mut unreadable = 0;
+    for (n, document) in documents.into_iter().enumerate() {
+        let file = first + n as u32;
+        ws.sources.set_text(file, document.text);
+        match document.content {
+            Content::Model(model, diagnostics) => {
+                ws.model.merge(*model);
+                ws.diagnostics.extend(diagnostics);
+            }
+            Content::Empty => {
+                let name = ws.sources.name(file).to_owned();
+                ws.diagnostics.push(
+                    Diagnostic::warning("empty-file", format!("`{name}` holds no entities"))
+                        .path(name)
+                        .hint("add entities under a top-level key such as `instruments:`, or delete the file"),
+                );
+            }
+            Content::Failed(diagnostic) => {
+                ws.diagnostics.push(*diagnostic);
+                unreadable += 1;
+            }
         }
-        let file = ws.sources.files().len() as u32 - 1;
         ws.files.push(ws.sources.name(file).to_owned());
     }
     let mut resolved = resolve::resolve(&ws.model);
@@ -79,6 +105,40 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
         );
     }
     ws
+}
+
+/// What reading one workspace file gave.
+enum Content {
+    Model(Box<Model>, Vec<Diagnostic>),
+    Empty,
+    Failed(Box<Diagnostic>),
+}
+
+struct Document {
+    text: String,
+    content: Content,
+}
+
+/// Reads, parses and decodes one workspace file already registered as `file`.
+fn read_document(path: &std::path::Path, file: u32, limits: &ReadLimits) -> Document {
+    let text = match load::read_text(path, limits) {
+        Ok(text) => text,
+        Err(e) => {
+            return Document {
+                text: String::new(),
+                content: Content::Failed(Box::new(e.to_diagnostic())),
+            };
+        }
+    };
+    let content = match load::parse(&text, file, limits) {
+        Ok(Some(node)) => {
+            let (model, diagnostics) = Model::decode_document(&node);
+            Content::Model(Box::new(model), diagnostics)
+        }
+        Ok(None) => Content::Empty,
+        Err(diagnostic) => Content::Failed(diagnostic),
+    };
+    Document { text, content }
 }
 
 /// Reads and parses one file, registering it in the sources whatever happens.
