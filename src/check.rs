@@ -30,6 +30,40 @@ pub struct CheckOptions {
     pub today: Option<chrono::NaiveDate>,
     /// Keys of findings accepted by a baseline; they are not reported.
     pub baseline: Option<std::collections::BTreeSet<String>>,
+    /// Told where the check has got to, for a progress display.
+    pub progress: ProgressFn,
+}
+
+/// Where a check has got to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    Loading,
+    Building,
+    Rules { done: usize, total: usize },
+    Finished,
+}
+
+/// A receiver of [`Progress`] reports; none by default.
+#[derive(Clone, Default)]
+pub struct ProgressFn(pub Option<Arc<dyn Fn(Progress) + Send + Sync>>);
+
+impl ProgressFn {
+    /// Passes one report on, if anyone listens.
+    pub fn tell(&self, progress: Progress) {
+        if let Some(f) = &self.0 {
+            f(progress);
+        }
+    }
+}
+
+impl std::fmt::Debug for ProgressFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "ProgressFn(..)"
+        } else {
+            "ProgressFn(none)"
+        })
+    }
 }
 
 /// Everything a check produced.
@@ -111,6 +145,7 @@ pub fn rule_folders(
 pub fn check(options: &CheckOptions) -> CheckResult {
     let mut phases = Vec::new();
     let started = Instant::now();
+    options.progress.tell(Progress::Loading);
     let workspace = workspace::load(&options.paths, &ReadLimits::default());
     phases.push(("load", started.elapsed()));
     let mut limits = options.limits.clone();
@@ -145,6 +180,7 @@ pub fn check(options: &CheckOptions) -> CheckResult {
     let rule_set = rules::load(&folders, &engine);
     phases.push(("compile", started.elapsed()));
     let started = Instant::now();
+    options.progress.tell(Progress::Building);
     let graph = match PolicyGraph::build(workspace.model.clone(), options.package.as_deref()) {
         Ok(graph) => Arc::new(graph),
         Err(message) => {
@@ -159,14 +195,19 @@ pub fn check(options: &CheckOptions) -> CheckResult {
     phases.push(("graph", started.elapsed()));
     let started = Instant::now();
     let selected = select(&rule_set.rules, options);
-    let outcome = run::evaluate(
+    let total = selected.len();
+    options.progress.tell(Progress::Rules { done: 0, total });
+    let report = |done| options.progress.tell(Progress::Rules { done, total });
+    let outcome = run::evaluate_with_progress(
         &engine,
         &selected,
         &rule_set.sources,
         &graph,
         &workspace.settings,
         &limits,
+        &report,
     );
+    options.progress.tell(Progress::Finished);
     phases.push(("rules", started.elapsed()));
     let mut rule_diagnostics = rule_set.diagnostics.clone();
     rule_diagnostics.extend(outcome.diagnostics);

@@ -439,3 +439,37 @@ fn a_limit_reached_where_rhai_hides_errors_still_stops_the_rule() {
         run.stdout
     );
 }
+
+#[test]
+fn a_progress_bar_is_drawn_on_a_terminal_and_never_into_a_pipe() {
+    let piped = run_in(&root(), &["check", "policies", "--fail-on", "never"]);
+    assert_eq!(piped.code, 0);
+    assert!(piped.stderr.is_empty(), "{}", piped.stderr);
+    // `script` gives the command a terminal; without it there is nothing to test here.
+    if !std::path::Path::new("/usr/bin/script").exists() {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("tty.log");
+    let command = format!(
+        "{} check {} --fail-on never > {}",
+        common::concord().display(),
+        root().join("policies").display(),
+        dir.path().join("out.txt").display()
+    );
+    let status = std::process::Command::new("/usr/bin/script")
+        .args(["-qec", &command, log.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let drawn = std::fs::read_to_string(&log).unwrap();
+    assert!(drawn.contains("rules"), "the bar was drawn: {drawn:?}");
+    let out = std::fs::read_to_string(dir.path().join("out.txt")).unwrap();
+    assert!(
+        out.starts_with("high["),
+        "stdout holds only findings: {out:.200}"
+    );
+    assert!(!out.contains('\r'));
+}

@@ -150,6 +150,7 @@ pub fn run(args: Args, style: Style) -> Outcome {
         limits: Default::default(),
         today: args.today,
         baseline: None,
+        progress: super::progress::on_terminal(),
     };
     let mut options = options;
     if let Some(path) = &args.baseline {
@@ -169,6 +170,7 @@ pub fn run(args: Args, style: Style) -> Outcome {
         }
     }
     let result = check::check(&options);
+    options.progress.tell(check::Progress::Finished);
     let fail_on = args
         .fail_on
         .map(FailOn::from)

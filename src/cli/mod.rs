@@ -8,6 +8,7 @@ mod generate;
 mod graph;
 mod init;
 mod output;
+mod progress;
 mod report;
 mod rules;
 mod rules_new;

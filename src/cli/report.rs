@@ -107,9 +107,11 @@ pub fn run(args: Args, style: Style) -> Outcome {
         select: args.select,
         ignore: args.ignore,
         today: args.today,
+        progress: super::progress::on_terminal(),
         ..Default::default()
     };
     let result = check::check(&options);
+    options.progress.tell(check::Progress::Finished);
     if result.workspace.has_errors() {
         return fail(super::invalid_workspace(&result.workspace, style));
     }

@@ -108,11 +108,26 @@ pub fn evaluate(
     settings: &Settings,
     limits: &RuleLimits,
 ) -> Outcome {
+    evaluate_with_progress(engine, rules, sources, graph, settings, limits, &|_| {})
+}
+
+/// [`evaluate`], calling `progress` with the number of rules finished after each one.
+pub fn evaluate_with_progress(
+    engine: &Engine,
+    rules: &[&Rule],
+    sources: &Sources,
+    graph: &Arc<PolicyGraph>,
+    settings: &Settings,
+    limits: &RuleLimits,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Outcome {
+    let finished = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<RuleRun> = rules
         .par_iter()
         .filter_map(|rule| {
             let (enabled, severity, params) = tuning(&rule.meta, settings);
             if !enabled {
+                progress(finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
                 return None;
             }
             let started = Instant::now();
@@ -144,6 +159,7 @@ pub fn evaluate(
                 }
                 (Err(e), _) => Err(runtime_error(&e, rule, sources, limits)),
             };
+            progress(finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
             Some((rule.meta.id.clone(), elapsed, outcome))
         })
         .collect();
