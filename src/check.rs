@@ -146,7 +146,7 @@ pub fn check(options: &CheckOptions) -> CheckResult {
     let mut phases = Vec::new();
     let started = Instant::now();
     options.progress.tell(Progress::Loading);
-    let workspace = workspace::load(&options.paths, &ReadLimits::default());
+    let mut workspace = workspace::load(&options.paths, &ReadLimits::default());
     phases.push(("load", started.elapsed()));
     let mut limits = options.limits.clone();
     if let Some(ms) = &workspace.settings.rule_timeout_ms {
@@ -181,7 +181,10 @@ pub fn check(options: &CheckOptions) -> CheckResult {
     phases.push(("compile", started.elapsed()));
     let started = Instant::now();
     options.progress.tell(Progress::Building);
-    let graph = match PolicyGraph::build(workspace.model.clone(), options.package.as_deref()) {
+    // The graph takes the model over rather than a copy of it: a national workspace's
+    // model is hundreds of megabytes. It is read back from `graph.model` from here on.
+    let model = std::mem::take(&mut workspace.model);
+    let graph = match PolicyGraph::build(model, options.package.as_deref()) {
         Ok(graph) => Arc::new(graph),
         Err(message) => {
             let mut result = empty(
@@ -241,7 +244,7 @@ pub fn check(options: &CheckOptions) -> CheckResult {
     let today = options
         .today
         .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let waived = crate::review::apply_waivers(&mut findings, &workspace.model, today, &ran, &known);
+    let waived = crate::review::apply_waivers(&mut findings, &graph.model, today, &ran, &known);
     let (baselined, findings): (Vec<Finding>, Vec<Finding>) = match &options.baseline {
         Some(baseline) => findings
             .into_iter()
