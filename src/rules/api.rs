@@ -21,7 +21,13 @@ pub struct Context {
     pub severity: Severity,
     pub params: Params,
     pub findings: Vec<Finding>,
+    /// Wall-clock end, used only where the processor time of a thread cannot be read.
     pub deadline: Instant,
+    /// The thread's processor time when the rule started, and how much it may use: a
+    /// rule's time limit counts the work it does, not time spent waiting for a core while
+    /// other rules run, so the verdict does not depend on how busy the machine is.
+    pub cpu_start: Option<cpu_time::ThreadTime>,
+    pub cpu_budget: std::time::Duration,
     pub max_findings: usize,
     /// Findings dropped past `max_findings`.
     pub cut: usize,
@@ -47,6 +53,13 @@ pub fn leave() -> Option<Context> {
     CONTEXT.with(|c| c.borrow_mut().take())
 }
 
+fn out_of_time(c: &Context) -> bool {
+    match c.cpu_start.as_ref().map(cpu_time::ThreadTime::try_elapsed) {
+        Some(Ok(used)) => used > c.cpu_budget,
+        _ => Instant::now() > c.deadline,
+    }
+}
+
 /// Counts one operation of this thread's rule and says whether it must stop: past its
 /// wall-clock limit (`"time"`), its operations (`"operations"`) or the process's memory
 /// limit (`"memory"`). The clock is read every 1024 operations, memory every 65536.
@@ -60,7 +73,7 @@ pub fn progress(max_operations: u64, max_memory: u64) -> Option<&'static str> {
         c.ticks += 1;
         let reason = if max_operations > 0 && c.ticks > max_operations {
             Some("operations")
-        } else if c.ticks % 1024 == 0 && Instant::now() > c.deadline {
+        } else if c.ticks % 1024 == 0 && out_of_time(c) {
             Some("time")
         } else if c.ticks % (1 << 16) == 0 && resident_bytes().is_some_and(|b| b > max_memory) {
             Some("memory")

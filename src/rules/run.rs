@@ -138,6 +138,8 @@ pub fn evaluate_with_progress(
                 params,
                 findings: Vec::new(),
                 deadline: started + limits.timeout,
+                cpu_start: cpu_time::ThreadTime::try_now().ok(),
+                cpu_budget: limits.timeout,
                 max_findings: limits.max_findings,
                 cut: 0,
                 ticks: 0,
