@@ -473,3 +473,39 @@ fn a_progress_bar_is_drawn_on_a_terminal_and_never_into_a_pipe() {
     );
     assert!(!out.contains('\r'));
 }
+
+#[test]
+fn timings_show_every_phase_and_every_rule_on_stderr() {
+    let run = run_in(
+        &root(),
+        &[
+            "check",
+            "policies",
+            "--timings",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.json();
+    let first_words: Vec<&str> = run
+        .stderr
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        first_words[..7],
+        [
+            "phase", "load", "compile", "graph", "rules", "render", "rule"
+        ]
+    );
+    assert_eq!(
+        first_words.len(),
+        7 + 26,
+        "one line per rule: {}",
+        run.stderr
+    );
+    assert!(first_words.contains(&"OVL001") && first_words.contains(&"GAP001"));
+}

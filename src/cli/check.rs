@@ -179,11 +179,8 @@ pub fn run(args: Args, style: Style) -> Outcome {
     let code = exit_code(&result, fail_on);
     let rules = result.selected_rules(&options);
     let mut stdout = String::new();
-    let mut stderr = if args.timings {
-        timings(&result)
-    } else {
-        String::new()
-    };
+    let mut stderr = String::new();
+    let rendering = std::time::Instant::now();
     for (format, file) in outputs {
         let rendered = match format {
             Format::Json => findings::json(&result, args.package.as_deref()),
@@ -211,6 +208,9 @@ pub fn run(args: Args, style: Style) -> Outcome {
                 }
             }
         }
+    }
+    if args.timings {
+        stderr = timings(&result, rendering.elapsed()) + stderr.as_str();
     }
     if let Some(path) = &args.write_baseline {
         if result.failed() {
@@ -283,9 +283,10 @@ fn text(result: &CheckResult, style: Style) -> String {
     out
 }
 
-fn timings(result: &CheckResult) -> String {
+fn timings(result: &CheckResult, render: std::time::Duration) -> String {
     let mut out = String::from("phase      time\n");
-    for (phase, took) in &result.phases {
+    let render = ("render", render);
+    for (phase, took) in result.phases.iter().chain(std::iter::once(&render)) {
         out.push_str(&format!(
             "{phase:<10} {:>8.2} ms\n",
             took.as_secs_f64() * 1000.0
