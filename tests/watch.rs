@@ -112,3 +112,73 @@ fn a_save_reruns_the_check_and_ctrl_c_ends_the_watch() {
     assert_eq!(status.code(), Some(0));
     assert!(output.lock().unwrap().ends_with("[watch] stopped\n"));
 }
+
+#[test]
+fn with_report_a_save_rewrites_the_report_and_writing_it_triggers_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run_in(dir.path(), &["init", "ws"]).code, 0);
+    let mut child = Command::new(concord())
+        .args([
+            "watch",
+            "ws",
+            "--report",
+            "ws/report.md",
+            "--debounce",
+            "100",
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let output = Arc::new(Mutex::new(String::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let sink = output.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    });
+    wait_for(&output, "waiting for changes", 1);
+    let report = dir.path().join("ws/report.md");
+    assert!(
+        std::fs::read_to_string(&report)
+            .unwrap()
+            .contains("0 | 0 | 0 |")
+    );
+
+    let instruments = dir.path().join("ws/instruments.yaml");
+    let text = std::fs::read_to_string(&instruments).unwrap();
+    std::fs::write(
+        &instruments,
+        text.replace("    source: example package, measure 1\n", ""),
+    )
+    .unwrap();
+    wait_for(&output, "waiting for changes", 2);
+    let rewritten = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        rewritten.contains("L001"),
+        "the report shows the new finding"
+    );
+    // The report lies inside the watched folder; writing it must not start another run.
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(
+        output.lock().unwrap().matches("[watch] change:").count(),
+        1,
+        "{}",
+        output.lock().unwrap()
+    );
+
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
