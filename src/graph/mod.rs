@@ -109,6 +109,7 @@ pub struct PolicyGraph {
     /// government as a small number. Built on first use by the pair filters.
     owner_sets: std::sync::OnceLock<Vec<Vec<u32>>>,
     governments: std::sync::OnceLock<Vec<u32>>,
+    target_vectors: std::sync::OnceLock<Vec<Vec<(u32, i8)>>>,
 }
 
 fn index_of<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<String, u32> {
@@ -144,6 +145,7 @@ impl PolicyGraph {
         let mut g = PolicyGraph {
             owner_sets: std::sync::OnceLock::new(),
             governments: std::sync::OnceLock::new(),
+            target_vectors: std::sync::OnceLock::new(),
             graph: StableDiGraph::new(),
             nodes: HashMap::new(),
             ids: HashMap::new(),

@@ -169,21 +169,13 @@ impl PolicyGraph {
     /// Cosine similarity of two instruments' target vectors. Vectors have a handful of
     /// entries, so pairing them directly beats building maps.
     pub fn cosine(&self, a: u32, b: u32) -> f64 {
-        let (ta, tb) = (
-            &self.model.instruments[a as usize].targets,
-            &self.model.instruments[b as usize].targets,
-        );
-        let norm = |t: &[crate::model::Effect]| {
-            t.iter()
-                .map(|x| (x.effect.value.0 as f64).powi(2))
-                .sum::<f64>()
-                .sqrt()
-        };
+        let (ta, tb) = (self.target_vector(a), self.target_vector(b));
+        let norm = |t: &[(u32, i8)]| t.iter().map(|x| (x.1 as f64).powi(2)).sum::<f64>().sqrt();
         let dot: f64 = ta
             .iter()
             .map(|x| {
-                let other = tb.iter().find(|y| y.objective.value == x.objective.value);
-                x.effect.value.0 as f64 * other.map_or(0.0, |y| y.effect.value.0 as f64)
+                let other = tb.iter().find(|y| y.0 == x.0);
+                x.1 as f64 * other.map_or(0.0, |y| y.1 as f64)
             })
             .sum();
         let denominator = norm(ta) * norm(tb);
@@ -192,6 +184,27 @@ impl PolicyGraph {
         } else {
             dot / denominator
         }
+    }
+
+    /// An instrument's targets as (objective position, effect), in declaration order; built
+    /// once for all instruments on first use, so comparing vectors compares numbers.
+    pub fn target_vector(&self, i: u32) -> &[(u32, i8)] {
+        let vectors = self.target_vectors.get_or_init(|| {
+            self.model
+                .instruments
+                .iter()
+                .map(|inst| {
+                    inst.targets
+                        .iter()
+                        .map(|t| {
+                            let o = self.objective_ix.get(&t.objective.value).copied();
+                            (o.unwrap_or(u32::MAX), t.effect.value.0)
+                        })
+                        .collect()
+                })
+                .collect()
+        });
+        &vectors[i as usize]
     }
 
     /// Groups of in-scope instruments that count as one for Tinbergen: joined by `requires`
@@ -561,9 +574,6 @@ impl PolicyGraph {
     /// Whether a pair passes `filter`.
     pub fn keeps(&self, pair: &Pair, filter: &PairFilter) -> bool {
         let (a, b) = (pair.a, pair.b);
-        if filter.min_cosine.is_some_and(|min| self.cosine(a, b) < min) {
-            return false;
-        }
         if filter.opposed {
             let stances = (self.stance(a), self.stance(b));
             let opposite = matches!(
@@ -606,7 +616,8 @@ impl PolicyGraph {
                 }
             }
         }
-        true
+        // Last, as the dearest test.
+        filter.min_cosine.is_none_or(|min| self.cosine(a, b) >= min)
     }
 }
 
