@@ -821,7 +821,6 @@ fn a_comparator_cannot_hide_the_time_limit() {
 // and are ignored until the engine is changed (see docs/security.md).
 
 #[test]
-#[ignore = "escape: Rhai's `sleep` blocks the rule's thread past the time limit (src/rules/run.rs builds the engine with Engine::new(), which registers it)"]
 fn sleep_cannot_outlast_the_time_limit() {
     let hostile = [Hostile {
         id: "S901",
@@ -840,7 +839,6 @@ fn sleep_cannot_outlast_the_time_limit() {
 }
 
 #[test]
-#[ignore = "panic: Rhai's `sleep(1e300)` panics in Duration::from_secs_f64 and takes the process down with exit code 101"]
 fn sleep_with_a_huge_float_does_not_panic() {
     let hostile = [Hostile {
         id: "S902",
@@ -869,8 +867,9 @@ fn a_stop_inside_a_comparator_points_at_the_call() {
 }
 
 #[test]
-#[ignore = "crash: dropping a long chain of closures recurses in Rhai's Drop and overflows the rule thread's stack (SIGABRT)"]
 fn a_long_chain_of_closures_does_not_overflow_the_stack() {
+    // Dropping the chain recurses once per closure; rules run on threads with deep stacks,
+    // so the chain is simply built and dropped (it used to abort the process).
     let hostile = [Hostile {
         id: "S906",
         name: "closure-chain",
@@ -878,11 +877,16 @@ fn a_long_chain_of_closures_does_not_overflow_the_stack() {
     }];
     let dir = folder(&hostile);
     let run = check(dir.path(), &[]);
-    assert_contained(&run, &[(&hostile[0], "rule-limit", "for i")]);
+    assert!(run.code == 0 || run.code == 2, "{}", run.transcript());
+    assert!(!run.stderr.contains("panicked"), "{}", run.transcript());
+    assert!(
+        run.stdout.contains(WELL_BEHAVED_FINDING),
+        "{}",
+        run.transcript()
+    );
 }
 
 #[test]
-#[ignore = "crash: cloning or dropping arrays nested 20,000 deep recurses in Rhai and overflows the rule thread's stack (SIGABRT) before the time limit"]
 fn deeply_nested_arrays_do_not_overflow_the_stack() {
     let hostile = [Hostile {
         id: "S910",
@@ -896,7 +900,9 @@ fn deeply_nested_arrays_do_not_overflow_the_stack() {
     )
     .unwrap();
     let run = check(dir.path(), &[]);
-    assert_contained(&run, &[(&hostile[0], "rule-limit", "while")]);
+    // Each `[a]` copies the whole nest, so the loop runs out of time long before the
+    // nesting could exhaust the rule thread's deep stack.
+    assert_contained(&run, &[(&hostile[0], "rule-timeout", "while")]);
 }
 
 #[test]
@@ -936,12 +942,15 @@ fn header_errors_in_crlf_files_show_their_own_line() {
 }
 
 #[test]
-#[ignore = "docs: docs/rule-api.md lists `package()`, but `package` is a reserved word in Rhai and the function is registered as `reviewed_package` (src/rules/api.rs)"]
 fn the_documented_package_function_compiles() {
+    // `package` is a reserved word in Rhai, so the function is `reviewed_package`, and the
+    // reference says so.
+    let api = std::fs::read_to_string(common::root().join("docs/rule-api.md")).unwrap();
+    assert!(api.contains("`reviewed_package()`") && !api.contains("`package()`"));
     let hostile = [Hostile {
         id: "S912",
         name: "package",
-        body: "let p = package();\n",
+        body: "let p = reviewed_package();\n",
     }];
     let dir = folder(&hostile);
     let run = check(dir.path(), &[]);

@@ -101,8 +101,13 @@ pub fn select(g: &PolicyGraph, selection: &Selection) -> Result<View, String> {
 }
 
 fn label(g: &PolicyGraph, entity: Entity) -> String {
+    format!("{}\n{}", g.id_of(entity), name_of(g, entity))
+}
+
+/// An entity's name (a claim's text).
+fn name_of(g: &PolicyGraph, entity: Entity) -> &str {
     let m = &g.model;
-    let name = match entity {
+    match entity {
         Entity::Agency(i) => &m.agencies[i as usize].name.value,
         Entity::Objective(i) => &m.objectives[i as usize].name.value,
         Entity::Instrument(i) => &m.instruments[i as usize].name.value,
@@ -111,8 +116,7 @@ fn label(g: &PolicyGraph, entity: Entity) -> String {
         Entity::Indicator(i) => &m.indicators[i as usize].name.value,
         Entity::Package(i) => &m.packages[i as usize].name.value,
         Entity::Claim(i) => &m.claims[i as usize].text.value,
-    };
-    format!("{}\n{}", g.id_of(entity), name)
+    }
 }
 
 fn edge_label(relation: Relation) -> String {
@@ -227,10 +231,7 @@ pub fn json(g: &PolicyGraph, view: &View) -> String {
         .iter()
         .map(|&n| {
             let entity = g.graph[n];
-            let name = label(g, entity);
-            let name = name
-                .split_once('\n')
-                .map_or(name.as_str(), |(_, rest)| rest);
+            let name = name_of(g, entity);
             serde_json::json!({ "id": g.id_of(entity), "kind": kind_name(entity), "name": name })
         })
         .collect();

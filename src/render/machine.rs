@@ -108,6 +108,8 @@ pub fn xml_escape(text: &str) -> String {
             '\'' => out.push_str("&apos;"),
             '\n' | '\t' | '\r' => out.push(c),
             c if (c as u32) < 0x20 => {}
+            // Not characters in XML 1.0 either; shown as the replacement character.
+            '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }

@@ -530,9 +530,9 @@ pub const FUNCTIONS: &[ApiDoc] = &[
         "the envelope with this id"
     ),
     doc!(
-        "package()",
+        "reviewed_package()",
         "Package or ()",
-        "the package under review (`--package`), if any"
+        "the package under review (`--package`), if any (`package` is a reserved word in Rhai)"
     ),
     doc!(
         "acting_on(objective, min_effect)",

@@ -65,6 +65,14 @@ pub fn engine(limits: &RuleLimits) -> Engine {
     engine.set_strict_variables(true);
     engine.set_fail_on_invalid_map_property(true);
     engine.disable_symbol("eval");
+    // Rhai's `sleep` would hold a rule past its time limit (and panics on huge values);
+    // rules have no reason to wait.
+    engine.register_fn("sleep", |_: i64| -> Result<(), Box<EvalAltResult>> {
+        Err("`sleep` is not available to rules".into())
+    });
+    engine.register_fn("sleep", |_: f64| -> Result<(), Box<EvalAltResult>> {
+        Err("`sleep` is not available to rules".into())
+    });
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
     let (max_operations, max_memory) = (limits.max_operations, limits.max_memory_bytes);
@@ -122,7 +130,8 @@ pub fn evaluate_with_progress(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Outcome {
     let finished = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<RuleRun> = rules
+    let run_all = || -> Vec<RuleRun> {
+        rules
         .par_iter()
         .filter_map(|rule| {
             let (enabled, severity, params) = tuning(&rule.meta, settings);
@@ -164,7 +173,23 @@ pub fn evaluate_with_progress(
             progress(finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
             Some((rule.meta.id.clone(), elapsed, outcome))
         })
-        .collect();
+        .collect()
+    };
+    // Rules run on threads with deep stacks: Rhai clones and drops nested values (arrays
+    // in arrays, chains of closures) recursively, and a script can nest them deeply
+    // within its limits. The stack is reserved, not committed, until it is used.
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(1 << 30)
+            .thread_name(|i| format!("concord-rule-{i}"))
+            .build()
+            .ok()
+    });
+    let results = match pool {
+        Some(pool) => pool.install(run_all),
+        None => run_all(),
+    };
     let mut outcome = Outcome::default();
     for (id, elapsed, result) in results {
         outcome.timings.push((id.clone(), elapsed));
