@@ -2857,7 +2857,6 @@ envelopes:
 /// The fixed input behind the text fault: an id holding an escape sequence reaches the
 /// terminal raw in the label under the snippet.
 #[test]
-#[ignore = "fault: src/render/findings.rs passes subject ids and help text to annotate-snippets as labels, which are printed raw, so ESC sequences in an id reach the terminal"]
 fn text_output_holds_no_terminal_control_characters() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -32,6 +32,27 @@ pub fn excerpt(text: &str, loc: &Loc) -> Option<(usize, String, std::ops::Range<
 }
 
 /// Renders diagnostics for a person, one block each, then a one-line summary.
+/// User text made safe for a terminal: control characters other than line breaks and tabs
+/// (an escape sequence in an id could clear the screen or retitle the window) are shown
+/// escaped, as `\u{1b}`.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 pub fn human(diagnostics: &[Diagnostic], sources: &Sources, style: Style) -> String {
     let renderer = match style {
         Style::Plain => Renderer::plain(),
@@ -52,12 +73,14 @@ fn render_one(d: &Diagnostic, sources: &Sources, renderer: &Renderer) -> String 
         Level::Warning => SnippetLevel::WARNING,
     };
     let mut excerpts = Vec::new();
-    let mut group = Group::with_title(level.primary_title(d.message.as_str()).id(d.code));
+    let message = printable(&d.message);
+    let mut group = Group::with_title(level.primary_title(message.as_ref()).id(d.code));
     if let Some(loc) = d.loc
         && let Some(file) = sources.get(loc.file)
         && let Some((line, text, span)) = excerpt(&file.text, &loc)
     {
-        excerpts.push((file.name.clone(), line, text, span, d.label.clone()));
+        let label = d.label.as_deref().map(|l| printable(l).into_owned());
+        excerpts.push((file.name.clone(), line, text, span, label));
     }
     for related in &d.related {
         if let Some(file) = sources.get(related.loc.file)
@@ -68,7 +91,7 @@ fn render_one(d: &Diagnostic, sources: &Sources, renderer: &Renderer) -> String 
                 line,
                 text,
                 span,
-                Some(related.message.clone()),
+                Some(printable(&related.message).into_owned()),
             ));
         }
     }
@@ -95,7 +118,7 @@ fn render_one(d: &Diagnostic, sources: &Sources, renderer: &Renderer) -> String 
         group = group.element(SnippetLevel::NOTE.message(format!("in `{path}`")));
     }
     if let Some(hint) = &d.hint {
-        group = group.element(SnippetLevel::HELP.message(hint.as_str()));
+        group = group.element(SnippetLevel::HELP.message(printable(hint).into_owned()));
     }
     renderer.render(&[group])
 }
@@ -137,5 +160,17 @@ pub fn json<'a>(d: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a> {
         line: d.loc.map(|l| l.line),
         column: d.loc.map(|l| l.col),
         hint: d.hint.as_deref(),
+    }
+}
+
+#[cfg(test)]
+mod printable_tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_shown_escaped_and_text_is_kept() {
+        assert_eq!(printable("DD\u{1b}[2J\u{7}x"), "DD\\u{1b}[2J\\u{7}x");
+        assert_eq!(printable("a\n\tb 中文"), "a\n\tb 中文");
+        assert!(matches!(printable("plain"), std::borrow::Cow::Borrowed(_)));
     }
 }

@@ -1,7 +1,7 @@
 //! Findings as a linter prints them — severity, rule, message, the subject's declaration
 //! with a caret, related places, the evidence path and help — and as versioned JSON.
 
-use super::diagnostics::{Style, excerpt};
+use super::diagnostics::{Style, excerpt, printable};
 use crate::check::CheckResult;
 use crate::findings::{Category, Finding};
 use crate::load::Sources;
@@ -25,9 +25,10 @@ fn level(severity: Severity) -> Level<'static> {
 /// One finding as a block of text.
 pub fn finding_text(f: &Finding, sources: &Sources, renderer: &Renderer) -> String {
     let id = format!("{}/{}", f.rule, f.name);
+    let message = printable(&f.message);
     let mut group = Group::with_title(
         level(f.severity)
-            .primary_title(f.message.as_str())
+            .primary_title(message.as_ref())
             .id(id.as_str()),
     );
     let mut snippets = Vec::new();
@@ -37,10 +38,11 @@ pub fn finding_text(f: &Finding, sources: &Sources, renderer: &Renderer) -> Stri
             continue;
         };
         if let Some((line, text, span)) = excerpt(&file.text, &loc) {
+            let shown = printable(&subject.id);
             let label = if i == 0 {
-                format!("`{}`", subject.id)
+                format!("`{shown}`")
             } else {
-                format!("related: `{}`", subject.id)
+                format!("related: `{shown}`")
             };
             snippets.push((file.name.clone(), line, text, span, label, i == 0));
         }
@@ -58,12 +60,12 @@ pub fn finding_text(f: &Finding, sources: &Sources, renderer: &Renderer) -> Stri
                 .annotation(kind.span(span.clone()).label(label.as_str())),
         );
     }
-    let path = (!f.path.is_empty()).then(|| format!("path: {}", f.path.join(" → ")));
+    let path = (!f.path.is_empty()).then(|| format!("path: {}", printable(&f.path.join(" → "))));
     if let Some(path) = &path {
         group = group.element(Level::NOTE.message(path.as_str()));
     }
     if let Some(help) = &f.help {
-        group = group.element(Level::HELP.message(help.as_str()));
+        group = group.element(Level::HELP.message(printable(help).into_owned()));
     }
     renderer.render(&[group])
 }
