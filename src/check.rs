@@ -152,6 +152,31 @@ pub fn check(options: &CheckOptions) -> CheckResult {
     if let Some(ms) = &workspace.settings.rule_timeout_ms {
         limits.timeout = Duration::from_millis(ms.value.max(1) as u64);
     }
+    if let Some(l) = &workspace.settings.limits {
+        use crate::model::settings::Limits;
+        let set = |value: &Option<crate::model::Located<i64>>, to: &mut u64| {
+            if let Some(v) = Limits::get(value) {
+                *to = v;
+            }
+        };
+        set(&l.rule_operations, &mut limits.max_operations);
+        let mut call_depth = limits.max_call_levels as u64;
+        set(&l.rule_call_depth, &mut call_depth);
+        limits.max_call_levels = call_depth as usize;
+        if let Some(mib) = Limits::get(&l.rule_text_mib) {
+            limits.max_string_size = (mib << 20) as usize;
+        }
+        if let Some(items) = Limits::get(&l.rule_collection_items) {
+            limits.max_array_size = items as usize;
+            limits.max_map_size = items as usize;
+        }
+        if let Some(mib) = Limits::get(&l.memory_mib) {
+            limits.max_memory_bytes = mib << 20;
+        }
+        if let Some(n) = Limits::get(&l.findings_per_rule) {
+            limits.max_findings = n as usize;
+        }
+    }
     let engine = run::engine(&limits);
     let empty = |workspace, rule_diagnostics| CheckResult {
         workspace,

@@ -46,6 +46,7 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
             ws.diagnostics.extend(d.diagnostics);
         }
     }
+    let limits = &with_settings(limits, &ws.settings);
     // Files are read, parsed and decoded in parallel (each parse tree is dropped once its
     // file is decoded), then merged in order, so the result does not depend on timing.
     let first = ws.sources.files().len() as u32;
@@ -105,6 +106,24 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
         );
     }
     ws
+}
+
+/// The read limits, as `concord.yaml`'s `limits` sets them.
+fn with_settings(limits: &ReadLimits, settings: &crate::model::settings::Settings) -> ReadLimits {
+    use crate::model::settings::Limits;
+    let mut out = limits.clone();
+    if let Some(l) = &settings.limits {
+        if let Some(mib) = Limits::get(&l.file_mib) {
+            out.max_file_bytes = mib << 20;
+        }
+        if let Some(depth) = Limits::get(&l.yaml_depth) {
+            out.max_depth = depth as usize;
+        }
+        if let Some(aliases) = Limits::get(&l.yaml_aliases) {
+            out.max_aliases = aliases as usize;
+        }
+    }
+    out
 }
 
 /// What reading one workspace file gave.

@@ -509,3 +509,76 @@ fn timings_show_every_phase_and_every_rule_on_stderr() {
     );
     assert!(first_words.contains(&"OVL001") && first_words.contains(&"GAP001"));
 }
+
+#[test]
+fn concord_yaml_sets_the_limits_and_errors_name_the_setting() {
+    let dir = one_rule(
+        "extra",
+        "X903",
+        "busy",
+        "let n = 0;\nfor i in 0..100000 { n += i; }\n",
+    );
+    let run = run_in(
+        dir.path(),
+        &["check", "ws.yaml", "--rules", "extra", "--select", "X903"],
+    );
+    assert_eq!(run.code, 0, "within the default limits: {}", run.stdout);
+
+    std::fs::create_dir(dir.path().join("ws")).unwrap();
+    std::fs::rename(dir.path().join("ws.yaml"), dir.path().join("ws/ws.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("ws/concord.yaml"),
+        "limits:\n  rule_operations: 5000\n  yaml_depth: 8\n",
+    )
+    .unwrap();
+    let run = run_in(
+        dir.path(),
+        &["check", "ws", "--rules", "extra", "--select", "X903"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("rule `X903` ran past its limit of 5000 operations"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("raise `limits.rule_operations` in `concord.yaml`"),
+        "{}",
+        run.stdout
+    );
+
+    std::fs::write(
+        dir.path().join("ws/deep.yaml"),
+        "notes: [[[[[[[[[[1]]]]]]]]]]\n",
+    )
+    .unwrap();
+    let run = run_in(dir.path(), &["validate", "ws"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stdout.contains("deeper than the limit of 8 levels"),
+        "{}",
+        run.stdout
+    );
+
+    std::fs::write(
+        dir.path().join("ws/concord.yaml"),
+        "limits:\n  file_mib: 0\n  rule_opertions: 5\n",
+    )
+    .unwrap();
+    std::fs::remove_file(dir.path().join("ws/deep.yaml")).unwrap();
+    let run = run_in(dir.path(), &["validate", "ws"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stdout
+            .contains("`limits.file_mib` is `0`, outside 1..=4096"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("did you mean `rule_operations`?"),
+        "{}",
+        run.stdout
+    );
+}

@@ -127,9 +127,9 @@ impl ReadError {
                 Some("point concord at a folder that holds the workspace's `.yaml` files")
             }
             ReadError::NotYaml { .. } => Some("workspace files end in `.yaml` or `.yml`"),
-            ReadError::TooLarge { .. } => {
-                Some("split the workspace into several files, or raise the limit")
-            }
+            ReadError::TooLarge { .. } => Some(
+                "split the workspace into several files, or raise `limits.file_mib` in `concord.yaml`",
+            ),
             ReadError::NotUtf8 { .. } => Some("save the file as UTF-8"),
             _ => None,
         }
@@ -374,12 +374,12 @@ fn classify_parser_message(message: &str) -> (&'static str, Option<String>) {
     if message.contains("recursion limit") || message.contains("depth") {
         (
             "too-deep",
-            Some("a workspace file never needs deep nesting; flatten the structure".into()),
+            Some("a workspace file never needs deep nesting; flatten the structure, or raise `limits.yaml_depth` in `concord.yaml`".into()),
         )
     } else if message.contains("breached") || message.contains("alias") {
         (
             "yaml-limit",
-            Some("the file expands far beyond its size (an alias bomb?) or is too large; remove repeated aliases or split the file".into()),
+            Some("the file expands far beyond its size (an alias bomb?) or is too large; remove repeated aliases or split the file (`limits.yaml_aliases` in `concord.yaml` sets the alias budget)".into()),
         )
     } else if message.contains("duplicate") {
         (

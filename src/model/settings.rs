@@ -22,8 +22,108 @@ pub struct Settings {
     pub rules: RuleOverrides,
     /// Lowest severity that makes `concord check` exit 1: `low`, `medium`, `high` or `never`.
     pub fail_on: Option<Located<FailOn>>,
-    /// Wall-clock limit for one rule, in milliseconds.
+    /// Processor-time limit for one rule, in milliseconds (default 5000).
     pub rule_timeout_ms: Option<Located<i64>>,
+    /// Bounds on reading files and running rules; each replaces its default
+    /// (`docs/limits.md` lists them).
+    pub limits: Option<Limits>,
+}
+
+/// Bounds that `concord.yaml` may raise or lower. Values outside the allowed range are
+/// errors naming the range.
+#[derive(Clone, Debug, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Limits {
+    /// Largest workspace file, in MiB (default 256, at most 4096).
+    pub file_mib: Option<Located<i64>>,
+    /// Deepest nesting of YAML collections (default 64, at most 256).
+    pub yaml_depth: Option<Located<i64>>,
+    /// Alias (`*name`) uses in one file (default 10000).
+    pub yaml_aliases: Option<Located<i64>>,
+    /// Script operations one rule may run (default 2000000000).
+    pub rule_operations: Option<Located<i64>>,
+    /// Depth of nested function calls in a rule (default 48, at most 1000).
+    pub rule_call_depth: Option<Located<i64>>,
+    /// Text in one rule value, in MiB (default 16).
+    pub rule_text_mib: Option<Located<i64>>,
+    /// Items in one rule array or map, nested ones counted together (default 1000000).
+    pub rule_collection_items: Option<Located<i64>>,
+    /// Resident memory of the process above which a running rule is stopped, in MiB
+    /// (default 2048).
+    pub memory_mib: Option<Located<i64>>,
+    /// Findings one rule may report before the rest are only counted (default 10000).
+    pub findings_per_rule: Option<Located<i64>>,
+}
+
+impl Limits {
+    /// Each setting with its allowed range, for range checks and messages.
+    fn ranges(&self) -> [(&'static str, &Option<Located<i64>>, i64, i64); 9] {
+        [
+            ("file_mib", &self.file_mib, 1, 4096),
+            ("yaml_depth", &self.yaml_depth, 4, 256),
+            ("yaml_aliases", &self.yaml_aliases, 0, 10_000_000),
+            ("rule_operations", &self.rule_operations, 1_000, i64::MAX),
+            ("rule_call_depth", &self.rule_call_depth, 4, 1_000),
+            ("rule_text_mib", &self.rule_text_mib, 1, 1_024),
+            (
+                "rule_collection_items",
+                &self.rule_collection_items,
+                1_000,
+                1_000_000_000,
+            ),
+            ("memory_mib", &self.memory_mib, 64, 1 << 20),
+            ("findings_per_rule", &self.findings_per_rule, 1, 10_000_000),
+        ]
+    }
+
+    /// The value of a setting, if given and in range.
+    pub fn get(value: &Option<Located<i64>>) -> Option<u64> {
+        value.as_ref().map(|v| v.value.max(0) as u64)
+    }
+}
+
+impl Decode for Limits {
+    fn expected() -> String {
+        "a mapping of limits".into()
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        let mut f = Fields::of(node, "the limits", d)?;
+        let limits = decode_fields!(
+            Limits,
+            f,
+            d {
+                file_mib: opt,
+                yaml_depth: opt,
+                yaml_aliases: opt,
+                rule_operations: opt,
+                rule_call_depth: opt,
+                rule_text_mib: opt,
+                rule_collection_items: opt,
+                memory_mib: opt,
+                findings_per_rule: opt
+            }
+        )?;
+        let mut ok = true;
+        for (name, value, low, high) in limits.ranges() {
+            if let Some(v) = value
+                && !(low..=high).contains(&v.value)
+            {
+                ok = false;
+                d.report(
+                    Diagnostic::error(
+                        "out-of-range",
+                        format!("`limits.{name}` is `{}`, outside {low}..={high}", v.value),
+                    )
+                    .at(v.loc)
+                    .label("out of range")
+                    .hint(format!(
+                        "set `limits.{name}` between {low} and {high}, or remove it for the default"
+                    )),
+                );
+            }
+        }
+        ok.then_some(limits)
+    }
 }
 
 impl Decode for Settings {
@@ -39,7 +139,8 @@ impl Decode for Settings {
                 rule_folders: list,
                 rules: dflt,
                 fail_on: opt,
-                rule_timeout_ms: opt
+                rule_timeout_ms: opt,
+                limits: opt
             }
         )
     }

@@ -329,6 +329,13 @@ fn runtime_error(
     if !calls.is_empty() && diagnostic.hint.is_none() {
         diagnostic = diagnostic.hint(calls.join(", "));
     }
+    if diagnostic.hint.is_none()
+        && let Some(setting) = setting_for(inner)
+    {
+        diagnostic = diagnostic.hint(format!(
+            "if the rule needs more, raise `{setting}` in `concord.yaml`"
+        ));
+    }
     diagnostic
 }
 
@@ -538,6 +545,24 @@ fn explain(error: &EvalAltResult) -> (Option<String>, Option<String>) {
                 property_hint(&words).or_else(|| variable_hint(&words)),
             ),
         },
+    }
+}
+
+/// The `concord.yaml` setting that governs the limit an error reports, if any.
+fn setting_for(error: &EvalAltResult) -> Option<&'static str> {
+    match error {
+        EvalAltResult::ErrorTerminated(token, _) => match token.to_string().as_str() {
+            "operations" => Some("limits.rule_operations"),
+            "memory" => Some("limits.memory_mib"),
+            _ => Some("rule_timeout_ms"),
+        },
+        EvalAltResult::ErrorTooManyOperations(..) => Some("limits.rule_operations"),
+        EvalAltResult::ErrorStackOverflow(..) => Some("limits.rule_call_depth"),
+        EvalAltResult::ErrorDataTooLarge(what, ..) if what.contains("string") => {
+            Some("limits.rule_text_mib")
+        }
+        EvalAltResult::ErrorDataTooLarge(..) => Some("limits.rule_collection_items"),
+        _ => None,
     }
 }
 
