@@ -922,7 +922,6 @@ fn parse_json_errors_point_at_the_call() {
 }
 
 #[test]
-#[ignore = "mislocated: parse_header in src/rules/mod.rs counts one byte per line end, so in a CRLF file a header error's snippet shows an earlier line"]
 fn header_errors_in_crlf_files_show_their_own_line() {
     let dir = folder(&[]);
     let text = "//! id: S911\r\n//! name: crlf\r\n//! category: gap\r\n//! severity: low\r\n//! why: w\r\n//! summary: 名字\r\n//! bogus: x\r\n//! source: t\r\n\r\nlet x = 1;\r\n";

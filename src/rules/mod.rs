@@ -95,9 +95,12 @@ pub fn parse_header(
     let mut params = Vec::new();
     let mut errors = Vec::new();
     let mut offset = 0usize;
-    for (n, line) in text.lines().enumerate() {
+    // `split_inclusive` keeps each line's own ending, so offsets stay right in files
+    // with CRLF line ends too.
+    for (n, raw) in text.split_inclusive('\n').enumerate() {
+        let line = raw.trim_end_matches(['\n', '\r']);
         let start = offset;
-        offset += line.len() + 1;
+        offset += raw.len();
         let Some(rest) = line.strip_prefix("//!") else {
             if line.trim().is_empty() && fields.is_empty() {
                 continue;
