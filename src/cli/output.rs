@@ -1,7 +1,7 @@
 //! Writing results to files: atomically, and never over one of the files that were read.
 
 use concord::check::CheckResult;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Writes `text` to `path` through a temporary file in the same folder and a rename, so a
 /// crash or a full disk never leaves half a report in place of the old one.
@@ -49,4 +49,14 @@ pub fn overwrites_input(path: &std::path::Path, result: &CheckResult) -> bool {
     inputs
         .into_iter()
         .any(|f| f.path.canonicalize().is_ok_and(|p| p == target))
+}
+
+/// Whether two paths name the same file, which need not exist (a report not yet written).
+pub fn same_file(path: &Path, other: Option<&Path>) -> bool {
+    let Some(other) = other else { return false };
+    let folder = |p: &Path| {
+        let parent = p.parent().filter(|p| !p.as_os_str().is_empty());
+        parent.unwrap_or(Path::new(".")).canonicalize().ok()
+    };
+    path.file_name() == other.file_name() && folder(path) == folder(other)
 }

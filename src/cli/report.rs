@@ -1,7 +1,7 @@
 //! `concord report`: check a workspace and write the coordination report as one
 //! self-contained HTML file or as Markdown, with the built-in template or the analyst's.
 
-use super::output::{overwrites_input, write_atomically};
+use super::output::{overwrites_input, same_file, write_atomically};
 use super::{Outcome, exit};
 use concord::check::{self, CheckOptions};
 use concord::load::{ReadLimits, Sources};
@@ -85,12 +85,6 @@ fn read_template(path: Option<&Path>) -> Result<Option<(Sources, u32)>, String> 
     let mut sources = Sources::default();
     let file = sources.add(path.to_path_buf(), text);
     Ok(Some((sources, file)))
-}
-
-/// Whether `path` names the same existing file as `other`.
-fn same_file(path: &Path, other: Option<&Path>) -> bool {
-    let canonical = |p: &Path| p.canonicalize().ok();
-    other.is_some_and(|o| canonical(o).is_some() && canonical(o) == canonical(path))
 }
 
 pub fn run(args: Args, style: Style) -> Outcome {

@@ -2,6 +2,7 @@
 //! rule, `concord.yaml` or the report template changes. A broken save shows its located
 //! error and the next good one recovers; only Ctrl-C ends the watch.
 
+use super::output::same_file;
 use super::{Outcome, check, exit, report};
 use concord::render::diagnostics::Style;
 use notify::{EventKind, RecursiveMode, Watcher};
@@ -39,16 +40,6 @@ fn relevant(path: &Path, args: &Args) -> bool {
     path.extension()
         .is_some_and(|e| e == "yaml" || e == "yml" || e == "rhai")
         || same_file(path, args.template.as_deref())
-}
-
-/// Whether two paths name the same file, which need not exist (a report not yet written).
-fn same_file(path: &Path, other: Option<&Path>) -> bool {
-    let Some(other) = other else { return false };
-    let folder = |p: &Path| {
-        let parent = p.parent().filter(|p| !p.as_os_str().is_empty());
-        parent.unwrap_or(Path::new(".")).canonicalize().ok()
-    };
-    path.file_name() == other.file_name() && folder(path) == folder(other)
 }
 
 /// Folders and files to watch: the workspace, the rule folders (standard library on disk,

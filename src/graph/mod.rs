@@ -26,6 +26,22 @@ pub enum Entity {
     Claim(u32),
 }
 
+impl Entity {
+    /// The kind's name as the YAML and the outputs spell it.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Entity::Agency(_) => "agency",
+            Entity::Objective(_) => "objective",
+            Entity::Instrument(_) => "instrument",
+            Entity::Mechanism(_) => "mechanism",
+            Entity::Envelope(_) => "envelope",
+            Entity::Indicator(_) => "indicator",
+            Entity::Package(_) => "package",
+            Entity::Claim(_) => "claim",
+        }
+    }
+}
+
 /// What an edge says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Relation {
@@ -435,6 +451,21 @@ impl PolicyGraph {
     }
 
     /// Where an entity is declared (its id value).
+    /// An entity's name (a claim's text).
+    pub fn name_of(&self, entity: Entity) -> &str {
+        let m = &self.model;
+        match entity {
+            Entity::Agency(i) => &m.agencies[i as usize].name.value,
+            Entity::Objective(i) => &m.objectives[i as usize].name.value,
+            Entity::Instrument(i) => &m.instruments[i as usize].name.value,
+            Entity::Mechanism(i) => &m.mechanisms[i as usize].name.value,
+            Entity::Envelope(i) => &m.envelopes[i as usize].name.value,
+            Entity::Indicator(i) => &m.indicators[i as usize].name.value,
+            Entity::Package(i) => &m.packages[i as usize].name.value,
+            Entity::Claim(i) => &m.claims[i as usize].text.value,
+        }
+    }
+
     pub fn loc_of(&self, entity: Entity) -> crate::load::Loc {
         let m = &self.model;
         match entity {

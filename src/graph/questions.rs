@@ -502,7 +502,7 @@ pub struct PairFilter {
 
 impl PolicyGraph {
     /// The lead owner and the co-owners of an instrument, as agency positions.
-    fn owner_set(&self, i: u32) -> &[u32] {
+    pub fn owner_set(&self, i: u32) -> &[u32] {
         let sets = self.owner_sets.get_or_init(|| {
             self.model
                 .instruments

@@ -24,19 +24,6 @@ pub struct View {
     pub edges: Vec<(NodeIndex, NodeIndex, Relation)>,
 }
 
-fn kind_name(entity: Entity) -> &'static str {
-    match entity {
-        Entity::Agency(_) => "agency",
-        Entity::Objective(_) => "objective",
-        Entity::Instrument(_) => "instrument",
-        Entity::Mechanism(_) => "mechanism",
-        Entity::Envelope(_) => "envelope",
-        Entity::Indicator(_) => "indicator",
-        Entity::Package(_) => "package",
-        Entity::Claim(_) => "claim",
-    }
-}
-
 fn in_package(g: &PolicyGraph, entity: Entity) -> bool {
     match entity {
         Entity::Objective(o) => g.objective_in_scope[o as usize],
@@ -101,22 +88,7 @@ pub fn select(g: &PolicyGraph, selection: &Selection) -> Result<View, String> {
 }
 
 fn label(g: &PolicyGraph, entity: Entity) -> String {
-    format!("{}\n{}", g.id_of(entity), name_of(g, entity))
-}
-
-/// An entity's name (a claim's text).
-fn name_of(g: &PolicyGraph, entity: Entity) -> &str {
-    let m = &g.model;
-    match entity {
-        Entity::Agency(i) => &m.agencies[i as usize].name.value,
-        Entity::Objective(i) => &m.objectives[i as usize].name.value,
-        Entity::Instrument(i) => &m.instruments[i as usize].name.value,
-        Entity::Mechanism(i) => &m.mechanisms[i as usize].name.value,
-        Entity::Envelope(i) => &m.envelopes[i as usize].name.value,
-        Entity::Indicator(i) => &m.indicators[i as usize].name.value,
-        Entity::Package(i) => &m.packages[i as usize].name.value,
-        Entity::Claim(i) => &m.claims[i as usize].text.value,
-    }
+    format!("{}\n{}", g.id_of(entity), g.name_of(entity))
 }
 
 fn edge_label(relation: Relation) -> String {
@@ -168,7 +140,7 @@ pub fn dot(g: &PolicyGraph, view: &View) -> String {
             "  {} [label={}, shape={shape}, class={}];",
             dot_quote(g.id_of(entity)),
             dot_quote(&label(g, entity)),
-            kind_name(entity)
+            entity.kind()
         );
     }
     for (a, b, relation) in &view.edges {
@@ -231,8 +203,8 @@ pub fn json(g: &PolicyGraph, view: &View) -> String {
         .iter()
         .map(|&n| {
             let entity = g.graph[n];
-            let name = name_of(g, entity);
-            serde_json::json!({ "id": g.id_of(entity), "kind": kind_name(entity), "name": name })
+            let name = g.name_of(entity);
+            serde_json::json!({ "id": g.id_of(entity), "kind": entity.kind(), "name": name })
         })
         .collect();
     let edges: Vec<serde_json::Value> = view

@@ -211,19 +211,6 @@ pub struct Report {
     pub claims: Vec<ClaimRow>,
 }
 
-fn kind_name(entity: Entity) -> &'static str {
-    match entity {
-        Entity::Agency(_) => "agency",
-        Entity::Objective(_) => "objective",
-        Entity::Instrument(_) => "instrument",
-        Entity::Mechanism(_) => "mechanism",
-        Entity::Envelope(_) => "envelope",
-        Entity::Indicator(_) => "indicator",
-        Entity::Package(_) => "package",
-        Entity::Claim(_) => "claim",
-    }
-}
-
 /// Gathers the report of a finished check. `date` is the day the report speaks for.
 /// A check without a graph (an invalid workspace) has nothing to report.
 pub fn build(result: &CheckResult, date: chrono::NaiveDate) -> Option<Report> {
@@ -313,7 +300,7 @@ fn row(g: &PolicyGraph, result: &CheckResult, f: &Finding) -> FindingRow {
             .iter()
             .map(|s| SubjectRow {
                 id: s.id.clone(),
-                kind: g.entity(&s.id).map_or("entity", kind_name),
+                kind: g.entity(&s.id).map_or("entity", Entity::kind),
                 place: place(result, s.loc),
             })
             .collect(),
@@ -411,8 +398,7 @@ fn instruments_in_scope(g: &PolicyGraph) -> impl Iterator<Item = u32> + '_ {
 fn coverage(g: &PolicyGraph) -> Coverage {
     let mut acting: BTreeSet<u32> = BTreeSet::new();
     for i in instruments_in_scope(g) {
-        let inst = &g.model.instruments[i as usize];
-        acting.extend(owners(g, inst));
+        acting.extend(g.owner_set(i));
     }
     let agencies: Vec<u32> = acting.into_iter().collect();
     let column: BTreeMap<u32, usize> = agencies.iter().enumerate().map(|(c, &a)| (a, c)).collect();
@@ -434,7 +420,7 @@ fn coverage(g: &PolicyGraph) -> Coverage {
                 }
                 sum += effect as i64;
                 count += 1;
-                for a in owners(g, &g.model.instruments[i as usize]) {
+                for &a in g.owner_set(i) {
                     if let Some(&c) = column.get(&a) {
                         cells[c].sum += effect as i64;
                         cells[c].instruments += 1;
@@ -460,16 +446,6 @@ fn coverage(g: &PolicyGraph) -> Coverage {
             .collect(),
         rows,
     }
-}
-
-/// The owner and co-owners of an instrument, as agency positions.
-fn owners<'a>(
-    g: &'a PolicyGraph,
-    inst: &'a crate::model::Instrument,
-) -> impl Iterator<Item = u32> + 'a {
-    std::iter::once(&inst.owner)
-        .chain(&inst.co_owners)
-        .filter_map(|id| g.agency_ix.get(&id.value).copied())
 }
 
 fn cross_impact(g: &PolicyGraph) -> CrossImpact {
@@ -583,7 +559,7 @@ fn drawn_entities(g: &PolicyGraph) -> Vec<Entity> {
     let instruments: Vec<u32> = instruments_in_scope(g).collect();
     for &i in &instruments {
         let inst = &g.model.instruments[i as usize];
-        agencies.extend(owners(g, inst));
+        agencies.extend(g.owner_set(i));
         objectives.extend(
             inst.targets
                 .iter()
@@ -596,15 +572,6 @@ fn drawn_entities(g: &PolicyGraph) -> Vec<Entity> {
         .chain(instruments.into_iter().map(Entity::Instrument))
         .chain(objectives.into_iter().map(Entity::Objective))
         .collect()
-}
-
-fn name_of(g: &PolicyGraph, entity: Entity) -> String {
-    match entity {
-        Entity::Agency(a) => g.model.agencies[a as usize].name.value.clone(),
-        Entity::Objective(o) => g.model.objectives[o as usize].name.value.clone(),
-        Entity::Instrument(i) => g.model.instruments[i as usize].name.value.clone(),
-        _ => String::new(),
-    }
 }
 
 const NODE_HEIGHT: f64 = 22.0;
@@ -690,8 +657,8 @@ fn drawing(g: &PolicyGraph, findings: &[Finding]) -> Drawing {
             let hit = flagged.get(ids[n]);
             DrawnNode {
                 id: ids[n].to_owned(),
-                name: name_of(g, e),
-                kind: kind_name(e),
+                name: g.name_of(e).to_owned(),
+                kind: e.kind(),
                 x: round(placed.corners[n].0),
                 y: round(placed.corners[n].1),
                 width: sizes[n].0,
