@@ -10,6 +10,7 @@ pub mod findings;
 pub mod generate;
 pub mod graph;
 pub mod load;
+pub mod memory;
 pub mod model;
 pub mod render;
 pub mod report;

@@ -2,6 +2,10 @@
 
 mod cli;
 
+// Every allocation is counted, so that `limits.memory_mib` bounds the whole process.
+#[global_allocator]
+static HEAP: concord::memory::Counting = concord::memory::Counting;
+
 fn main() -> std::process::ExitCode {
     cli::run()
 }

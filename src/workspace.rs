@@ -47,6 +47,11 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
         }
     }
     let limits = &with_settings(limits, &ws.settings);
+    crate::memory::set_ceiling(memory_ceiling(&ws.settings));
+    if let Some(error) = too_large(&found.documents, limits) {
+        ws.diagnostics.push(error);
+        return ws;
+    }
     // Files are read, parsed and decoded in parallel (each parse tree is dropped once its
     // file is decoded), then merged in order, so the result does not depend on timing.
     let first = ws.sources.files().len() as u32;
@@ -86,6 +91,21 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
         }
         ws.files.push(ws.sources.name(file).to_owned());
     }
+    let entities: usize = ws.model.counts().iter().map(|(_, n)| n).sum();
+    if entities > limits.max_entities {
+        ws.diagnostics.push(
+            Diagnostic::error(
+                "too-many-entities",
+                format!(
+                    "the workspace declares {entities} entities, above the limit of {}",
+                    limits.max_entities
+                ),
+            )
+            .hint("check a subset of the workspace, or raise `limits.entities` in `concord.yaml`"),
+        );
+        sort_diagnostics(&mut ws.diagnostics);
+        return ws;
+    }
     let mut resolved = resolve::resolve(&ws.model);
     // The entities of a file that could not be read are missing, so every reference to
     // them would be reported too, burying the one real mistake under false ones.
@@ -108,6 +128,45 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
     ws
 }
 
+/// An error if the workspace's files together pass `limits.workspace_mib`; sizes are
+/// read from the file system before any file is.
+fn too_large(documents: &[PathBuf], limits: &ReadLimits) -> Option<Diagnostic> {
+    let sizes: Vec<(u64, &PathBuf)> = documents
+        .iter()
+        .map(|p| (std::fs::metadata(p).map_or(0, |m| m.len()), p))
+        .collect();
+    let total: u64 = sizes.iter().map(|(n, _)| n).sum();
+    if total <= limits.max_workspace_bytes {
+        return None;
+    }
+    let largest = sizes.iter().max_by_key(|(n, _)| *n)?;
+    Some(
+        Diagnostic::error(
+            "workspace-too-large",
+            format!(
+                "the workspace's {} files hold {total} bytes, above the limit of {} MiB",
+                documents.len(),
+                limits.max_workspace_bytes >> 20
+            ),
+        )
+        .hint(format!(
+            "the largest is `{}` ({} bytes); check part of the workspace, or raise `limits.workspace_mib` in `concord.yaml`",
+            load::display_path(largest.1),
+            largest.0
+        )),
+    )
+}
+
+/// The heap the whole run may hold, as `limits.memory_mib` sets it.
+pub fn memory_ceiling(settings: &crate::model::settings::Settings) -> u64 {
+    use crate::model::settings::Limits;
+    settings
+        .limits
+        .as_ref()
+        .and_then(|l| Limits::get(&l.memory_mib))
+        .map_or(crate::memory::DEFAULT_CEILING as u64, |mib| mib << 20)
+}
+
 /// The read limits, as `concord.yaml`'s `limits` sets them.
 fn with_settings(limits: &ReadLimits, settings: &crate::model::settings::Settings) -> ReadLimits {
     use crate::model::settings::Limits;
@@ -115,6 +174,15 @@ fn with_settings(limits: &ReadLimits, settings: &crate::model::settings::Setting
     if let Some(l) = &settings.limits {
         if let Some(mib) = Limits::get(&l.file_mib) {
             out.max_file_bytes = mib << 20;
+        }
+        if let Some(mib) = Limits::get(&l.workspace_mib) {
+            out.max_workspace_bytes = mib << 20;
+        }
+        if let Some(n) = Limits::get(&l.entities) {
+            out.max_entities = n as usize;
+        }
+        if let Some(kib) = Limits::get(&l.yaml_text_kib) {
+            out.max_text_bytes = (kib << 10) as usize;
         }
         if let Some(depth) = Limits::get(&l.yaml_depth) {
             out.max_depth = depth as usize;
@@ -140,6 +208,7 @@ struct Document {
 
 /// Reads, parses and decodes one workspace file already registered as `file`.
 fn read_document(path: &std::path::Path, file: u32, limits: &ReadLimits) -> Document {
+    let _doing = crate::memory::doing(&format!("reading `{}`", path.display()));
     let text = match load::read_text(path, limits) {
         Ok(text) => text,
         Err(e) => {

@@ -171,9 +171,84 @@ fn a_hundred_megabyte_file_is_read() {
     text.push_str(&"x".repeat(100 * 1024 * 1024));
     text.push_str("\"\n");
     write(dir.path(), "big.yaml", text);
-    let run = run_in(dir.path(), &["validate", "big.yaml", "--format", "json"]);
+    // One text of 100 MiB is past the default text limit, so the workspace raises it.
+    write(
+        dir.path(),
+        "concord.yaml",
+        "limits:\n  yaml_text_kib: 131072\n",
+    );
+    let run = run_in(dir.path(), &["validate", ".", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.json()["counts"]["agencies"], 1);
+    std::fs::remove_file(dir.path().join("concord.yaml")).unwrap();
+    let run = run_in(dir.path(), &["validate", "."]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("error[text-too-long]: this text is 104857600 bytes long, above the limit of 1024 KiB\n --> big.yaml:6:11\n"),
+        "{}",
+        &run.stdout[..run.stdout.len().min(2000)]
+    );
+}
+
+#[test]
+fn the_workspace_size_and_entity_count_are_bounded_by_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("agencies:\n");
+    for n in 0..30_000 {
+        text.push_str(&format!(
+            "  - {{ id: A{n}, name: Agency {n}, kind: ministry, level: central }}\n"
+        ));
+    }
+    write(dir.path(), "agencies.yaml", text);
+    write(dir.path(), "concord.yaml", "limits:\n  workspace_mib: 1\n");
+    let run = run_in(dir.path(), &["validate", "."]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .starts_with("error[workspace-too-large]: the workspace's 1 files hold ")
+            && run.stdout.contains("above the limit of 1 MiB")
+            && run
+                .stdout
+                .contains("raise `limits.workspace_mib` in `concord.yaml`"),
+        "{}",
+        run.stdout
+    );
+    write(dir.path(), "concord.yaml", "limits:\n  entities: 29999\n");
+    let run = run_in(dir.path(), &["validate", "."]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with(
+            "error[too-many-entities]: the workspace declares 30000 entities, above the limit of 29999\n"
+        ) && run.stdout.contains("raise `limits.entities` in `concord.yaml`"),
+        "{}",
+        run.stdout
+    );
+    write(dir.path(), "concord.yaml", "limits:\n  entities: 30000\n");
+    let run = run_in(dir.path(), &["validate", "."]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn reading_stops_at_the_memory_ceiling_with_a_message_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "concord.yaml", "limits:\n  memory_mib: 64\n");
+    let mut text = String::from("agencies:\n");
+    for n in 0..400_000 {
+        text.push_str(&format!(
+            "  - {{ id: A{n}, name: Agency {n}, kind: ministry, level: central }}\n"
+        ));
+    }
+    write(dir.path(), "agencies.yaml", text);
+    let run = run_in(dir.path(), &["validate", "."]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "error: Concord's memory passed its limit of 64 MiB while reading `./agencies.yaml`"
+        ) && run.stderr.contains("`limits.memory_mib`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
 
 #[test]

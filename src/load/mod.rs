@@ -17,6 +17,12 @@ pub const SETTINGS_FILE: &str = "concord.yaml";
 pub struct ReadLimits {
     /// Largest single file read, in bytes.
     pub max_file_bytes: u64,
+    /// All files of the workspace together, in bytes.
+    pub max_workspace_bytes: u64,
+    /// Most entities of all kinds.
+    pub max_entities: usize,
+    /// Longest string or key in a file, in bytes.
+    pub max_text_bytes: usize,
     /// Deepest nesting of YAML collections.
     pub max_depth: usize,
     /// Most YAML nodes in one file.
@@ -29,6 +35,9 @@ impl Default for ReadLimits {
     fn default() -> Self {
         ReadLimits {
             max_file_bytes: 256 * 1024 * 1024,
+            max_workspace_bytes: 1 << 30,
+            max_entities: 5_000_000,
+            max_text_bytes: 1 << 20,
             max_depth: 64,
             max_nodes: 50_000_000,
             max_aliases: 10_000,
@@ -286,7 +295,10 @@ pub fn parse(text: &str, file: u32, limits: &ReadLimits) -> Result<Option<Node>,
     match serde_saphyr::from_str_with_options::<Node>(text, options) {
         Ok(mut node) => {
             set_file(&mut node, file);
-            Ok(Some(node))
+            match longest_text_over(&node, limits.max_text_bytes) {
+                Some((loc, len)) => Err(Box::new(text_too_long(loc, len, limits))),
+                None => Ok(Some(node)),
+            }
         }
         Err(e) => Err(Box::new(syntax_diagnostic(&e, text, file, limits))),
     }
@@ -313,6 +325,40 @@ fn set_file(node: &mut Node, file: u32) {
             _ => {}
         }
     }
+}
+
+/// The first string or key longer than `max` bytes, with its length.
+fn longest_text_over(node: &Node, max: usize) -> Option<(Loc, usize)> {
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            Value::Str(s) if s.len() > max => return Some((node.loc, s.len())),
+            Value::Seq(items) => stack.extend(items.iter().rev()),
+            Value::Map(entries) => {
+                for (k, v) in entries.iter().rev() {
+                    stack.push(v);
+                    stack.push(k);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn text_too_long(loc: Loc, len: usize, limits: &ReadLimits) -> Diagnostic {
+    let mut at = loc;
+    at.len = at.len.min(1);
+    Diagnostic::error(
+        "text-too-long",
+        format!(
+            "this text is {len} bytes long, above the limit of {} KiB",
+            limits.max_text_bytes >> 10
+        ),
+    )
+    .at(at)
+    .label("too long")
+    .hint("keep long documents outside the workspace and link to them, or raise `limits.yaml_text_kib` in `concord.yaml`")
 }
 
 fn syntax_diagnostic(

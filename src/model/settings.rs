@@ -36,6 +36,12 @@ pub struct Settings {
 pub struct Limits {
     /// Largest workspace file, in MiB (default 256, at most 4096).
     pub file_mib: Option<Located<i64>>,
+    /// All workspace files together, in MiB (default 1024, at most 65536).
+    pub workspace_mib: Option<Located<i64>>,
+    /// Entities of every kind in the workspace (default 5000000).
+    pub entities: Option<Located<i64>>,
+    /// Longest text (one string or key) in a workspace file, in KiB (default 1024).
+    pub yaml_text_kib: Option<Located<i64>>,
     /// Deepest nesting of YAML collections (default 64, at most 256).
     pub yaml_depth: Option<Located<i64>>,
     /// Alias (`*name`) uses in one file (default 10000).
@@ -48,8 +54,8 @@ pub struct Limits {
     pub rule_text_mib: Option<Located<i64>>,
     /// Items in one rule array or map, nested ones counted together (default 1000000).
     pub rule_collection_items: Option<Located<i64>>,
-    /// Resident memory of the process above which a running rule is stopped, in MiB
-    /// (default 2048).
+    /// Heap Concord may hold, in MiB (default 2048): a rule is stopped at three quarters
+    /// of it, and an allocation past it ends the run with exit code 2.
     pub memory_mib: Option<Located<i64>>,
     /// Findings one rule may report before the rest are only counted (default 10000).
     pub findings_per_rule: Option<Located<i64>>,
@@ -57,9 +63,12 @@ pub struct Limits {
 
 impl Limits {
     /// Each setting with its allowed range, for range checks and messages.
-    fn ranges(&self) -> [(&'static str, &Option<Located<i64>>, i64, i64); 9] {
+    fn ranges(&self) -> [(&'static str, &Option<Located<i64>>, i64, i64); 12] {
         [
             ("file_mib", &self.file_mib, 1, 4096),
+            ("workspace_mib", &self.workspace_mib, 1, 65_536),
+            ("entities", &self.entities, 1, 1_000_000_000),
+            ("yaml_text_kib", &self.yaml_text_kib, 1, 4 << 20),
             ("yaml_depth", &self.yaml_depth, 4, 256),
             ("yaml_aliases", &self.yaml_aliases, 0, 10_000_000),
             ("rule_operations", &self.rule_operations, 1_000, i64::MAX),
@@ -93,6 +102,9 @@ impl Decode for Limits {
             f,
             d {
                 file_mib: opt,
+                workspace_mib: opt,
+                entities: opt,
+                yaml_text_kib: opt,
                 yaml_depth: opt,
                 yaml_aliases: opt,
                 rule_operations: opt,

@@ -170,6 +170,11 @@ pub fn render(
         (None, Format::Markdown) => MARKDOWN_NAME,
     };
     let context = Value::from(minijinja::value::Serde(report));
+    let label = match &custom {
+        Some(c) => format!("rendering the template `{}`", c.sources.name(c.file)),
+        None => "rendering the built-in report template".to_owned(),
+    };
+    let _doing = crate::memory::doing(&label);
     env.get_template(name)
         .and_then(|t| t.render(context))
         .map_err(|e| Box::new(diagnostic(&e, report, custom.as_ref())))

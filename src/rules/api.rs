@@ -62,7 +62,8 @@ fn out_of_time(c: &Context) -> bool {
 
 /// Counts one operation of this thread's rule and says whether it must stop: past its
 /// wall-clock limit (`"time"`), its operations (`"operations"`) or the process's memory
-/// limit (`"memory"`). The clock is read every 1024 operations, memory every 65536.
+/// limit (`"memory"`). The clock is read every 1024 operations; the heap count at every
+/// one (without the counting allocator, the resident size every 65536).
 pub fn progress(max_operations: u64, max_memory: u64) -> Option<&'static str> {
     CONTEXT.with(|c| {
         let mut c = c.borrow_mut();
@@ -75,7 +76,7 @@ pub fn progress(max_operations: u64, max_memory: u64) -> Option<&'static str> {
             Some("operations")
         } else if c.ticks % 1024 == 0 && out_of_time(c) {
             Some("time")
-        } else if c.ticks % (1 << 16) == 0 && resident_bytes().is_some_and(|b| b > max_memory) {
+        } else if over_memory(c.ticks, max_memory) {
             Some("memory")
         } else {
             None
@@ -83,6 +84,13 @@ pub fn progress(max_operations: u64, max_memory: u64) -> Option<&'static str> {
         c.stopped = reason;
         reason
     })
+}
+
+fn over_memory(ticks: u64, max_memory: u64) -> bool {
+    match crate::memory::heap_bytes() {
+        0 => ticks.is_multiple_of(1 << 16) && resident_bytes().is_some_and(|b| b > max_memory),
+        heap => heap > max_memory,
+    }
 }
 
 fn with<R>(f: impl FnOnce(&mut Context) -> R) -> Fallible<R> {

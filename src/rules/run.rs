@@ -24,7 +24,8 @@ pub struct RuleLimits {
     pub max_string_size: usize,
     pub max_array_size: usize,
     pub max_map_size: usize,
-    /// Resident memory of the whole process above which the running rule is stopped.
+    /// Concord's memory ceiling (`limits.memory_mib`): a running rule is stopped once the
+    /// heap passes three quarters of it.
     pub max_memory_bytes: u64,
     pub timeout: Duration,
     pub max_findings: usize,
@@ -65,6 +66,7 @@ pub fn engine(limits: &RuleLimits) -> Engine {
     engine.set_strict_variables(true);
     engine.set_fail_on_invalid_map_property(true);
     engine.disable_symbol("eval");
+    engine.disable_symbol("curry");
     // Rhai's `sleep` would hold a rule past its time limit (and panics on huge values);
     // rules have no reason to wait.
     engine.register_fn("sleep", |_: i64| -> Result<(), Box<EvalAltResult>> {
@@ -73,12 +75,37 @@ pub fn engine(limits: &RuleLimits) -> Engine {
     engine.register_fn("sleep", |_: f64| -> Result<(), Box<EvalAltResult>> {
         Err("`sleep` is not available to rules".into())
     });
+    // Rhai reports a JSON mistake at its line and column in the JSON text, which would be
+    // shown as a place in the rule file; this error takes the position of the call.
+    engine.register_fn(
+        "parse_json",
+        |ctx: rhai::NativeCallContext, json: &str| -> Result<rhai::Dynamic, Box<EvalAltResult>> {
+            ctx.engine()
+                .parse_json(json, true)
+                .map(rhai::Dynamic::from)
+                .map_err(|e| json_error(&e).into())
+        },
+    );
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
-    let (max_operations, max_memory) = (limits.max_operations, limits.max_memory_bytes);
+    // A rule stops at three quarters of the ceiling, leaving room for the operation that
+    // crossed it and for the other rules; the ceiling itself ends the process.
+    let (max_operations, max_memory) = (limits.max_operations, limits.max_memory_bytes / 4 * 3);
     engine.on_progress(move |_| api::progress(max_operations, max_memory).map(Into::into));
     api::register(&mut engine);
     engine
+}
+
+fn json_error(error: &EvalAltResult) -> String {
+    match error {
+        EvalAltResult::ErrorParsing(kind, pos) => format!(
+            "`parse_json` cannot read its text: {} at line {}, column {} of the text",
+            lowercase_first(&kind.to_string()),
+            pos.line().unwrap_or(1),
+            pos.position().unwrap_or(1)
+        ),
+        other => format!("`parse_json` cannot read its text: {other}"),
+    }
 }
 
 /// What running a rule set produced.
@@ -140,6 +167,7 @@ pub fn evaluate_with_progress(
                 return None;
             }
             let started = Instant::now();
+            let _doing = crate::memory::doing(&format!("running rule `{}`", rule.meta.id));
             api::enter(Context {
                 graph: graph.clone(),
                 meta: rule.meta.clone(),
@@ -163,7 +191,9 @@ pub fn evaluate_with_progress(
             let outcome = match (result, stopped) {
                 (Ok(()), None) => Ok(context.map(|c| (c.findings, c.cut)).unwrap_or_default()),
                 (Ok(()), Some(reason)) => {
-                    let error = EvalAltResult::ErrorTerminated(reason.into(), rhai::Position::NONE);
+                    let text = sources.get(rule.source).map_or("", |f| f.text.as_str());
+                    let at = hiding_call(text).unwrap_or(rhai::Position::NONE);
+                    let error = EvalAltResult::ErrorTerminated(reason.into(), at);
                     Err(runtime_error(&error, rule, sources, limits).hint(
                         "the limit was reached inside a callback, such as a sort's comparer, that hides errors; look for recursion or loops there",
                     ))
@@ -207,6 +237,27 @@ pub fn evaluate_with_progress(
     outcome
 }
 
+/// Where a rule calls a function that hides its callback's errors (`sort` or `dedup` with
+/// a comparer): a limit reached inside one lets the script end normally, so the stop has no
+/// position of its own, and this call is the likeliest place.
+fn hiding_call(text: &str) -> Option<Position> {
+    text.lines().enumerate().find_map(|(n, line)| {
+        let code = line.split("//").next().unwrap_or("");
+        ["sort(", "dedup("].iter().find_map(|name| {
+            code.match_indices(name)
+                .find(|(i, _)| {
+                    code[..*i].ends_with('.') && !code[i + name.len()..].starts_with(')')
+                })
+                .map(|(i, _)| {
+                    let start = code[..i - 1]
+                        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .map_or(0, |j| j + 1);
+                    Position::new(n as u16 + 1, code[..start].chars().count() as u16 + 1)
+                })
+        })
+    })
+}
+
 fn position_loc(pos: Position, file: u32, text: &str) -> Loc {
     let line = pos.line().unwrap_or(1) as u32;
     let col = pos.position().unwrap_or(1) as u32;
@@ -224,7 +275,28 @@ pub fn parse_error(error: &ParseError, file: u32, text: &str) -> Diagnostic {
     )
     .at(position_loc(error.position(), file, text))
     .label("here")
-    .maybe_hint(property_hint(&message).or_else(|| variable_hint(&message)))
+    .maybe_hint(
+        withheld_hint(error.position(), text)
+            .or_else(|| property_hint(&message))
+            .or_else(|| variable_hint(&message)),
+    )
+}
+
+/// Why a word of Rhai that rules may not use is missing, when the error points at it.
+fn withheld_hint(pos: Position, text: &str) -> Option<String> {
+    let line = text.lines().nth(pos.line()?.checked_sub(1)?)?;
+    let rest = line.get(pos.position()?.checked_sub(1)?..)?;
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    match word.as_str() {
+        "curry" => Some(
+            "`curry` is not available to rules: it copies its arguments outside the size limits; capture values in a closure instead, as in `|x| f.call(x, y)`".into(),
+        ),
+        "eval" => Some("`eval` is not available to rules: a rule's code is the code in its file".into()),
+        _ => None,
+    }
 }
 
 /// The innermost error and its position: a failure inside a function is reported where
@@ -269,8 +341,9 @@ fn runtime_error(
         EvalAltResult::ErrorTerminated(token, _) if token.to_string() == "memory" => (
             "rule-limit",
             format!(
-                "rule `{}` stopped: Concord's memory passed its limit of {} MiB",
+                "rule `{}` stopped: Concord's memory passed {} MiB, three quarters of its limit of {} MiB",
                 rule.meta.id,
+                (limits.max_memory_bytes / 4 * 3) >> 20,
                 limits.max_memory_bytes >> 20
             ),
         ),
