@@ -179,7 +179,11 @@ struct JsonFinding<'a> {
 
 /// One finding as the JSON output describes it.
 pub fn finding_json<'a>(f: &'a Finding, sources: &'a Sources) -> serde_json::Value {
-    let value = JsonFinding {
+    serde_json::to_value(json_finding(f, sources)).unwrap_or_default()
+}
+
+fn json_finding<'a>(f: &'a Finding, sources: &'a Sources) -> JsonFinding<'a> {
+    JsonFinding {
         key: f.key(),
         rule: &f.rule,
         name: &f.name,
@@ -201,48 +205,118 @@ pub fn finding_json<'a>(f: &'a Finding, sources: &'a Sources) -> serde_json::Val
             .collect(),
         path: &f.path,
         help: f.help.as_deref(),
-    };
-    serde_json::to_value(value).unwrap_or_default()
+    }
+}
+
+#[derive(Serialize)]
+struct JsonWaived<'a> {
+    #[serde(flatten)]
+    finding: JsonFinding<'a>,
+    reason: &'a str,
+    owner: Option<&'a str>,
+    expires: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonTool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonCounts {
+    total: usize,
+    by_severity: BTreeMap<&'static str, usize>,
+    by_category: BTreeMap<&'static str, usize>,
+}
+
+#[derive(Serialize)]
+struct JsonCut<'a> {
+    rule: &'a str,
+    dropped: usize,
+}
+
+/// Serialises each item as it is written, so that a report of many findings is never
+/// held twice in memory.
+struct Each<I>(std::cell::Cell<Option<I>>);
+
+impl<I: Iterator<Item = T>, T: Serialize> Serialize for Each<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.take() {
+            Some(items) => serializer.collect_seq(items),
+            None => serializer.collect_seq(std::iter::empty::<T>()),
+        }
+    }
+}
+
+fn each<I: Iterator>(items: I) -> Each<I> {
+    Each(std::cell::Cell::new(Some(items)))
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a, F, W> {
+    version: u32,
+    tool: JsonTool,
+    package: Option<&'a str>,
+    findings: F,
+    counts: JsonCounts,
+    waived: W,
+    baselined: usize,
+    truncated: Vec<JsonCut<'a>>,
+    errors: Vec<super::diagnostics::JsonDiagnostic<'a>>,
 }
 
 /// The JSON report of a check (see `docs/output-json.md`).
 pub fn json(result: &CheckResult, package: Option<&str>) -> String {
     let (by_severity, by_category) = counts(&result.findings);
-    let mut errors: Vec<serde_json::Value> = result
+    let sources = &result.workspace.sources;
+    let mut errors: Vec<_> = result
         .workspace
         .diagnostics
         .iter()
         .filter(|d| d.is_error())
-        .map(|d| {
-            serde_json::to_value(super::diagnostics::json(d, &result.workspace.sources))
-                .unwrap_or_default()
-        })
+        .map(|d| super::diagnostics::json(d, sources))
         .collect();
-    errors.extend(result.rule_diagnostics.iter().map(|d| {
-        serde_json::to_value(super::diagnostics::json(d, &result.rules.sources)).unwrap_or_default()
-    }));
-    let report = serde_json::json!({
-        "version": JSON_VERSION,
-        "tool": { "name": "concord", "version": env!("CARGO_PKG_VERSION") },
-        "package": package,
-        "findings": result.findings.iter().map(|f| finding_json(f, &result.workspace.sources)).collect::<Vec<_>>(),
-        "counts": {
-            "total": result.findings.len(),
-            "by_severity": by_severity,
-            "by_category": by_category,
+    errors.extend(
+        result
+            .rule_diagnostics
+            .iter()
+            .map(|d| super::diagnostics::json(d, &result.rules.sources)),
+    );
+    let report = JsonReport {
+        version: JSON_VERSION,
+        tool: JsonTool {
+            name: "concord",
+            version: env!("CARGO_PKG_VERSION"),
         },
-        "waived": result.waived.iter().map(|w| {
-            let mut value = finding_json(&w.finding, &result.workspace.sources);
-            value["reason"] = w.reason.clone().into();
-            value["owner"] = w.owner.clone().into();
-            value["expires"] = w.expires.map(|d| d.to_string()).into();
-            value
-        }).collect::<Vec<_>>(),
-        "baselined": result.baselined.len(),
-        "truncated": result.cut.iter().map(|(rule, dropped)| serde_json::json!({"rule": rule, "dropped": dropped})).collect::<Vec<_>>(),
-        "errors": errors,
-    });
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
-    text.push('\n');
-    text
+        package,
+        findings: each(result.findings.iter().map(|f| json_finding(f, sources))),
+        counts: JsonCounts {
+            total: result.findings.len(),
+            by_severity,
+            by_category,
+        },
+        waived: each(result.waived.iter().map(|w| JsonWaived {
+            finding: json_finding(&w.finding, sources),
+            reason: &w.reason,
+            owner: w.owner.as_deref(),
+            expires: w.expires.map(|d| d.to_string()),
+        })),
+        baselined: result.baselined.len(),
+        truncated: result
+            .cut
+            .iter()
+            .map(|(rule, dropped)| JsonCut {
+                rule,
+                dropped: *dropped,
+            })
+            .collect(),
+        errors,
+    };
+    let mut out = Vec::with_capacity(1 << 16);
+    if serde_json::to_writer_pretty(&mut out, &report).is_err() {
+        return String::new();
+    }
+    out.push(b'\n');
+    String::from_utf8(out).unwrap_or_default()
 }
