@@ -227,7 +227,6 @@ pub fn check(options: &CheckOptions) -> CheckResult {
     options.progress.tell(Progress::Rules { done: 0, total });
     let report = |done| options.progress.tell(Progress::Rules { done, total });
     let outcome = run::evaluate_with_progress(
-        &engine,
         &selected,
         &rule_set.sources,
         &graph,

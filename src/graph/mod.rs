@@ -126,6 +126,7 @@ pub struct PolicyGraph {
     owner_sets: std::sync::OnceLock<Vec<Vec<u32>>>,
     governments: std::sync::OnceLock<Vec<u32>>,
     target_vectors: std::sync::OnceLock<Vec<Vec<(u32, i8)>>>,
+    pair_facts: std::sync::OnceLock<Vec<questions::PairFacts>>,
 }
 
 fn index_of<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<String, u32> {
@@ -160,6 +161,7 @@ impl PolicyGraph {
         };
         let mut g = PolicyGraph {
             owner_sets: std::sync::OnceLock::new(),
+            pair_facts: std::sync::OnceLock::new(),
             governments: std::sync::OnceLock::new(),
             target_vectors: std::sync::OnceLock::new(),
             graph: StableDiGraph::new(),

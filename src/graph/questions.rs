@@ -94,6 +94,7 @@ impl PolicyGraph {
     /// overlap in time are ever compared.
     pub fn overlapping_pairs(&self, min_abs_effect: i8) -> Vec<Pair> {
         let instruments = &self.model.instruments;
+        let facts = self.pair_facts();
         let sweep = |o: usize, acting: &Vec<(u32, i8)>, found: &mut Vec<(u32, u32, u32)>| {
             let mut list: Vec<(NaiveDate, NaiveDate, u32)> = acting
                 .iter()
@@ -112,10 +113,7 @@ impl PolicyGraph {
                 active.retain(|&(active_end, _)| active_end >= start);
                 for &(_, j) in &active {
                     let (a, b) = (i.min(j), i.max(j));
-                    if scopes_meet(
-                        instruments[a as usize].scope.as_ref(),
-                        instruments[b as usize].scope.as_ref(),
-                    ) {
+                    if facts[a as usize].scope_meets(&facts[b as usize]) {
                         found.push((a, b, o as u32));
                     }
                 }
@@ -521,21 +519,55 @@ impl PolicyGraph {
     /// Whether either instrument names the other in `coordinated_with` or `requires`
     /// (and, with `succession`, in `continues` or `replaces`).
     fn names_other(&self, a: u32, b: u32, succession: bool) -> bool {
+        let facts = self.pair_facts();
         let names = |x: u32, y: u32| {
-            let (x, y) = (
-                &self.model.instruments[x as usize],
-                &self.model.instruments[y as usize],
-            );
-            let id = &y.id.value;
-            x.coordinated_with
-                .iter()
-                .chain(&x.requires)
-                .any(|l| &l.value == id)
-                || (succession
-                    && (x.continues.as_ref().is_some_and(|c| &c.value == id)
-                        || x.replaces.as_ref().is_some_and(|r| &r.value == id)))
+            let x = &facts[x as usize];
+            x.designed_with.contains(&y) || (succession && x.succeeds.contains(&y))
         };
         names(a, b) || names(b, a)
+    }
+
+    /// What the pair questions compare, per instrument, as numbers: built once, so that
+    /// millions of candidate pairs compare integers rather than strings.
+    fn pair_facts(&self) -> &[PairFacts] {
+        self.pair_facts.get_or_init(|| {
+            let mut names: HashMap<&str, u32> = HashMap::new();
+            let national = intern(&mut names, "national");
+            let instrument =
+                |id: &crate::model::Located<String>| self.instrument_ix.get(&id.value).copied();
+            self.model
+                .instruments
+                .iter()
+                .map(|inst| {
+                    let scope = inst.scope.as_ref().map(|s| InternedScope {
+                        sectors: intern_all(&mut names, &s.sectors),
+                        regions: intern_all(&mut names, &s.regions),
+                    });
+                    let stance = match inst.stance.as_ref().map(|s| s.value.as_str()) {
+                        Some("expansionary") => 1,
+                        Some("contractionary") => -1,
+                        _ => 0,
+                    };
+                    PairFacts {
+                        scope,
+                        national,
+                        stance,
+                        designed_with: inst
+                            .coordinated_with
+                            .iter()
+                            .chain(&inst.requires)
+                            .filter_map(instrument)
+                            .collect(),
+                        succeeds: inst
+                            .continues
+                            .iter()
+                            .chain(&inst.replaces)
+                            .filter_map(instrument)
+                            .collect(),
+                    }
+                })
+                .collect()
+        })
     }
 
     /// The government an agency belongs to, as a number: all central bodies form one;
@@ -564,22 +596,12 @@ impl PolicyGraph {
         ids[agency as usize]
     }
 
-    fn stance(&self, i: u32) -> &'static str {
-        self.model.instruments[i as usize]
-            .stance
-            .as_ref()
-            .map_or("", |s| s.value.as_str())
-    }
-
     /// Whether a pair passes `filter`.
     pub fn keeps(&self, pair: &Pair, filter: &PairFilter) -> bool {
         let (a, b) = (pair.a, pair.b);
         if filter.opposed {
-            let stances = (self.stance(a), self.stance(b));
-            let opposite = matches!(
-                stances,
-                ("expansionary", "contractionary") | ("contractionary", "expansionary")
-            );
+            let facts = self.pair_facts();
+            let opposite = facts[a as usize].stance * facts[b as usize].stance == -1;
             if !opposite || self.names_other(a, b, false) {
                 return false;
             }
@@ -618,6 +640,58 @@ impl PolicyGraph {
         }
         // Last, as the dearest test.
         filter.min_cosine.is_none_or(|min| self.cosine(a, b) >= min)
+    }
+}
+
+fn intern<'a>(names: &mut HashMap<&'a str, u32>, name: &'a str) -> u32 {
+    let next = names.len() as u32;
+    *names.entry(name).or_insert(next)
+}
+
+fn intern_all<'a>(
+    names: &mut HashMap<&'a str, u32>,
+    items: &'a [crate::model::Located<String>],
+) -> Box<[u32]> {
+    items.iter().map(|x| intern(names, &x.value)).collect()
+}
+
+/// One instrument's scope, stance and links, as numbers (see `PolicyGraph::pair_facts`).
+#[derive(Debug)]
+pub struct PairFacts {
+    /// Interned sectors and regions; `None` when no scope is declared.
+    scope: Option<InternedScope>,
+    /// The interned name of the region that covers every other.
+    national: u32,
+    /// 1 expansionary, -1 contractionary, 0 otherwise.
+    stance: i8,
+    /// Instruments named in `coordinated_with` or `requires`.
+    designed_with: Box<[u32]>,
+    /// Instruments named in `continues` or `replaces`.
+    succeeds: Box<[u32]>,
+}
+
+#[derive(Debug)]
+struct InternedScope {
+    sectors: Box<[u32]>,
+    regions: Box<[u32]>,
+}
+
+impl PairFacts {
+    /// [`scopes_meet`], on interned names.
+    fn scope_meets(&self, other: &PairFacts) -> bool {
+        let meet = |a: &[u32], b: &[u32], everywhere: Option<u32>| {
+            a.is_empty()
+                || b.is_empty()
+                || everywhere.is_some_and(|all| a.contains(&all) || b.contains(&all))
+                || a.iter().any(|x| b.contains(x))
+        };
+        match (&self.scope, &other.scope) {
+            (Some(a), Some(b)) => {
+                meet(&a.sectors, &b.sectors, None)
+                    && meet(&a.regions, &b.regions, Some(self.national))
+            }
+            _ => true,
+        }
     }
 }
 

@@ -139,13 +139,7 @@ pub fn read_fixture(path: &Path) -> Result<String, String> {
 }
 
 /// Runs one fixture against its rule.
-fn run_fixture(
-    engine: &rhai::Engine,
-    rule: &Rule,
-    sources: &Sources,
-    path: &Path,
-    kind: Kind,
-) -> FixtureResult {
+fn run_fixture(rule: &Rule, sources: &Sources, path: &Path, kind: Kind) -> FixtureResult {
     let shown = path.to_string_lossy().replace('\\', "/");
     let mut result = FixtureResult {
         rule: rule.meta.id.clone(),
@@ -222,14 +216,7 @@ fn run_fixture(
             ..Default::default()
         },
     );
-    let outcome = run::evaluate(
-        engine,
-        &[rule],
-        sources,
-        &graph,
-        &settings,
-        &RuleLimits::default(),
-    );
+    let outcome = run::evaluate(&[rule], sources, &graph, &settings, &RuleLimits::default());
     if let Some(error) = outcome.diagnostics.first() {
         let at = error
             .loc
@@ -284,7 +271,7 @@ pub fn test(folders: &[PathBuf], select: &[String]) -> TestReport {
         }
         for (path, kind) in files {
             let started = std::time::Instant::now();
-            let mut result = run_fixture(&engine, rule, &set.sources, &path, kind);
+            let mut result = run_fixture(rule, &set.sources, &path, kind);
             result.took = started.elapsed();
             report.results.push(result);
         }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Bounds on one rule's evaluation.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RuleLimits {
     pub max_operations: u64,
     pub max_call_levels: usize,
@@ -108,6 +108,28 @@ fn json_error(error: &EvalAltResult) -> String {
     }
 }
 
+/// Runs `f` with this thread's own engine for `limits`, built on first use. Rules running
+/// side by side must not share an engine: Rhai takes a lock on the engine's string
+/// interner at every property access, and two threads sharing it ran no faster than one.
+fn on_own_engine<R>(limits: &RuleLimits, f: impl FnOnce(&Engine) -> R) -> R {
+    thread_local! {
+        static OWN: std::cell::RefCell<Option<(RuleLimits, std::rc::Rc<Engine>)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let own = OWN.with(|own| {
+        let mut own = own.borrow_mut();
+        match own.as_ref() {
+            Some((built_for, engine)) if built_for == limits => engine.clone(),
+            _ => {
+                let engine = std::rc::Rc::new(engine(limits));
+                *own = Some((limits.clone(), engine.clone()));
+                engine
+            }
+        }
+    });
+    f(&own)
+}
+
 /// What running a rule set produced.
 #[derive(Default)]
 pub struct Outcome {
@@ -136,19 +158,17 @@ type RuleRun = (String, Duration, Result<(Vec<Finding>, usize), Diagnostic>);
 
 /// Evaluates `rules` over `graph` in parallel. Findings come back sorted.
 pub fn evaluate(
-    engine: &Engine,
     rules: &[&Rule],
     sources: &Sources,
     graph: &Arc<PolicyGraph>,
     settings: &Settings,
     limits: &RuleLimits,
 ) -> Outcome {
-    evaluate_with_progress(engine, rules, sources, graph, settings, limits, &|_| {})
+    evaluate_with_progress(rules, sources, graph, settings, limits, &|_| {})
 }
 
 /// [`evaluate`], calling `progress` with the number of rules finished after each one.
 pub fn evaluate_with_progress(
-    engine: &Engine,
     rules: &[&Rule],
     sources: &Sources,
     graph: &Arc<PolicyGraph>,
@@ -182,7 +202,7 @@ pub fn evaluate_with_progress(
                 ticks: 0,
                 stopped: None,
             });
-            let result = engine.run_ast(&rule.ast);
+            let result = on_own_engine(limits, |engine| engine.run_ast(&rule.ast));
             let context = api::leave();
             let elapsed = started.elapsed();
             // A limit reached inside a callback whose errors Rhai swallows (a sort's
