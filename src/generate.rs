@@ -158,7 +158,31 @@ pub fn workspace(spec: &Spec) -> Vec<GeneratedFile> {
         start = end;
     }
     files.push(packages(&mut rng, spec, &leaves));
+    files.extend(settings(spec));
     files
+}
+
+/// Instruments a workspace may hold before the default limits (time per rule, memory,
+/// items in one rule value) are too tight for the standard rules.
+const DEFAULT_SCALE: usize = 100_000;
+
+/// A `concord.yaml` that raises the limits in step with the size, for workspaces larger
+/// than the defaults are made for; none below that.
+fn settings(spec: &Spec) -> Option<GeneratedFile> {
+    let steps = spec.instruments.div_ceil(DEFAULT_SCALE);
+    (steps > 1).then(|| GeneratedFile {
+        name: "concord.yaml".into(),
+        text: format!(
+            "# {} generated instruments: the default limits suit up to {DEFAULT_SCALE}, so they\n\
+             # are raised {steps}-fold here.\n\
+             rule_timeout_ms: {}\n\
+             limits:\n  memory_mib: {}\n  rule_collection_items: {}\n",
+            spec.instruments,
+            5_000 * steps,
+            2_048 * steps,
+            1_000_000 * steps
+        ),
+    })
 }
 
 fn agencies() -> GeneratedFile {
@@ -354,5 +378,26 @@ mod tests {
         );
         let c = workspace(&Spec::new(50, 8));
         assert_ne!(a.last().map(|f| &f.text), c.last().map(|f| &f.text));
+    }
+
+    #[test]
+    fn large_workspaces_come_with_limits_raised_in_step() {
+        assert!(settings(&Spec::new(100_000, 1)).is_none());
+        let file = settings(&Spec::new(250_000, 1)).expect("settings for 250k");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(&file.name), &file.text).unwrap();
+        std::fs::write(dir.path().join("a.yaml"), "agencies: []\n").unwrap();
+        let ws = crate::workspace::load(&[dir.path().to_path_buf()], &Default::default());
+        assert!(!ws.has_errors(), "{:?}", ws.diagnostics);
+        let limits = ws.settings.limits.as_ref().expect("limits");
+        let get = |v: &Option<crate::model::Located<i64>>| v.as_ref().map(|v| v.value);
+        assert_eq!(get(&limits.memory_mib), Some(6_144));
+        assert_eq!(get(&limits.rule_collection_items), Some(3_000_000));
+        assert_eq!(
+            ws.settings.rule_timeout_ms.as_ref().map(|v| v.value),
+            Some(15_000)
+        );
+        // Loading set the process's memory ceiling; put the default back for other tests.
+        crate::memory::set_ceiling(crate::memory::DEFAULT_CEILING as u64);
     }
 }

@@ -112,7 +112,7 @@ pub struct PolicyGraph {
     /// covers everything.
     coverage: Vec<Option<HashSet<u32>>>,
     /// Overlapping pairs by minimum effect, computed once and shared by the rules that ask.
-    pairs: std::sync::Mutex<HashMap<i8, PairSlot>>,
+    pairs: std::sync::Mutex<HashMap<(i8, questions::FilterKey), PairSlot>>,
     /// Pairs of agencies (lower index first) joined by a mechanism, with the mechanisms.
     pub joined: HashMap<(u32, u32), Vec<u32>>,
     /// Objective interactions: from objective to (objective, score).
@@ -505,15 +505,18 @@ impl PolicyGraph {
         self.children[o as usize].is_empty()
     }
 
-    /// The overlapping pairs for `min_abs_effect`, computed on first use.
-    pub fn shared_pairs(&self, min_abs_effect: i8) -> Arc<Vec<Pair>> {
-        // One slot per threshold: the first rule to ask computes the pairs, and rules that
+    /// The overlapping pairs for `min_abs_effect` that pass `filter`, computed on first use.
+    pub fn shared_pairs(&self, min_abs_effect: i8, filter: &PairFilter) -> Arc<Vec<Pair>> {
+        // One slot per question: the first rule to ask computes the pairs, and rules that
         // ask meanwhile wait for that answer instead of computing it again.
         let slot = match self.pairs.lock() {
-            Ok(mut cache) => cache.entry(min_abs_effect).or_default().clone(),
+            Ok(mut cache) => cache
+                .entry((min_abs_effect, filter.key()))
+                .or_default()
+                .clone(),
             Err(_) => Arc::new(std::sync::OnceLock::new()),
         };
-        slot.get_or_init(|| Arc::new(self.overlapping_pairs(min_abs_effect)))
+        slot.get_or_init(|| Arc::new(self.pairs_where(min_abs_effect, filter)))
             .clone()
     }
 

@@ -93,6 +93,14 @@ impl PolicyGraph {
     /// objective the instruments are swept in order of start date, so only pairs that
     /// overlap in time are ever compared.
     pub fn overlapping_pairs(&self, min_abs_effect: i8) -> Vec<Pair> {
+        self.pairs_where(min_abs_effect, &PairFilter::default())
+    }
+
+    /// [`overlapping_pairs`](Self::overlapping_pairs) that pass `filter`. The tests that
+    /// do not depend on the shared objectives run inside the sweep, so a pair that fails
+    /// them is never stored: memory follows the answer, not the millions of overlaps of a
+    /// national workspace.
+    pub fn pairs_where(&self, min_abs_effect: i8, filter: &PairFilter) -> Vec<Pair> {
         let instruments = &self.model.instruments;
         let facts = self.pair_facts();
         let sweep = |o: usize, acting: &Vec<(u32, i8)>, found: &mut Vec<(u32, u32, u32)>| {
@@ -113,7 +121,9 @@ impl PolicyGraph {
                 active.retain(|&(active_end, _)| active_end >= start);
                 for &(_, j) in &active {
                     let (a, b) = (i.min(j), i.max(j));
-                    if facts[a as usize].scope_meets(&facts[b as usize]) {
+                    if facts[a as usize].scope_meets(&facts[b as usize])
+                        && self.keeps_instruments(a, b, filter)
+                    {
                         found.push((a, b, o as u32));
                     }
                 }
@@ -160,6 +170,9 @@ impl PolicyGraph {
                     objectives: vec![o],
                 }),
             }
+        }
+        if filter.unjoined {
+            pairs.retain(|p| self.keeps(p, filter));
         }
         pairs
     }
@@ -479,6 +492,18 @@ fn assign(instruments: &[u32], objectives: &[u32], edges: &[(u32, u32, i8)]) -> 
         .collect()
 }
 
+/// A [`PairFilter`] as a key for the cache of answers.
+pub type FilterKey = (Option<u64>, [bool; 4]);
+
+impl PairFilter {
+    pub fn key(&self) -> FilterKey {
+        (
+            self.min_cosine.map(f64::to_bits),
+            [self.unlinked, self.connected, self.opposed, self.unjoined],
+        )
+    }
+}
+
 /// Host-side filters for pair questions: each keeps the pairs a rule would keep, so a
 /// national workspace hands scripts its few real candidates instead of millions of pairs.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -598,7 +623,11 @@ impl PolicyGraph {
 
     /// Whether a pair passes `filter`.
     pub fn keeps(&self, pair: &Pair, filter: &PairFilter) -> bool {
-        let (a, b) = (pair.a, pair.b);
+        self.keeps_instruments(pair.a, pair.b, filter) && (!filter.unjoined || self.unjoined(pair))
+    }
+
+    /// The tests of `filter` that do not depend on the objectives a pair shares.
+    fn keeps_instruments(&self, a: u32, b: u32, filter: &PairFilter) -> bool {
         if filter.opposed {
             let facts = self.pair_facts();
             let opposite = facts[a as usize].stance * facts[b as usize].stance == -1;
@@ -606,7 +635,7 @@ impl PolicyGraph {
                 return false;
             }
         }
-        if filter.unlinked || filter.connected || filter.unjoined {
+        if filter.unlinked || filter.connected {
             let (oa, ob) = (self.owner_set(a), self.owner_set(b));
             let lead = (oa.first().copied(), ob.first().copied());
             let share = oa.iter().any(|x| ob.contains(x));
@@ -622,24 +651,25 @@ impl PolicyGraph {
             if filter.connected && !(share || joined) {
                 return false;
             }
-            if filter.unjoined {
-                let open = oa.iter().any(|&x| {
-                    ob.iter().any(|&y| {
-                        x != y
-                            && self.government(x) == self.government(y)
-                            && pair
-                                .objectives
-                                .iter()
-                                .any(|&o| !self.joined_on(x, y, Some(o)))
-                    })
-                });
-                if !open {
-                    return false;
-                }
-            }
         }
         // Last, as the dearest test.
         filter.min_cosine.is_none_or(|min| self.cosine(a, b) >= min)
+    }
+
+    /// Some agency of one and some other agency of the other, of the same government, are
+    /// joined by no mechanism covering one of the pair's objectives.
+    fn unjoined(&self, pair: &Pair) -> bool {
+        let (oa, ob) = (self.owner_set(pair.a), self.owner_set(pair.b));
+        oa.iter().any(|&x| {
+            ob.iter().any(|&y| {
+                x != y
+                    && self.government(x) == self.government(y)
+                    && pair
+                        .objectives
+                        .iter()
+                        .any(|&o| !self.joined_on(x, y, Some(o)))
+            })
+        })
     }
 }
 
@@ -740,8 +770,8 @@ impl PolicyGraph {
         };
         let mut out: BTreeMap<u32, Vec<AgencyOverlap>> = BTreeMap::new();
         let mut seen: HashSet<(u32, &str, &str)> = HashSet::new();
-        for pair in self.shared_pairs(min).iter() {
-            if !self.keeps(pair, &filter) || coordinated.contains(&(id(pair.a), id(pair.b))) {
+        for pair in self.shared_pairs(min, &filter).iter() {
+            if coordinated.contains(&(id(pair.a), id(pair.b))) {
                 continue;
             }
             let mut agency_pairs = Vec::new();

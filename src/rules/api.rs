@@ -279,8 +279,8 @@ pub struct PairRef {
 #[derive(Clone)]
 pub struct PairList {
     g: Arc<PolicyGraph>,
+    /// Already filtered on the host.
     pairs: Arc<Vec<crate::graph::Pair>>,
-    filter: crate::graph::PairFilter,
 }
 
 pub struct PairIter {
@@ -291,16 +291,12 @@ pub struct PairIter {
 impl Iterator for PairIter {
     type Item = PairRef;
     fn next(&mut self) -> Option<PairRef> {
-        while let Some(pair) = self.list.pairs.get(self.next) {
-            self.next += 1;
-            if self.list.g.keeps(pair, &self.list.filter) {
-                return Some(PairRef {
-                    g: self.list.g.clone(),
-                    pair: pair.clone(),
-                });
-            }
-        }
-        None
+        let pair = self.list.pairs.get(self.next)?;
+        self.next += 1;
+        Some(PairRef {
+            g: self.list.g.clone(),
+            pair: pair.clone(),
+        })
     }
 }
 
@@ -320,10 +316,10 @@ fn pair_list(min: i64, filter: crate::graph::PairFilter) -> Fallible<PairList> {
     // The pairs are found once for all rules; the rule that waits for them is not charged
     // for that time.
     let started = Instant::now();
-    let pairs = g.shared_pairs(min.clamp(0, 3) as i8);
+    let pairs = g.shared_pairs(min.clamp(0, 3) as i8, &filter);
     let waited = started.elapsed();
     with(|c| c.deadline += waited)?;
-    Ok(PairList { g, pairs, filter })
+    Ok(PairList { g, pairs })
 }
 
 /// For each objective in scope, the two sides of the expansionary-against-contractionary
@@ -343,7 +339,7 @@ fn opposed_sides(min: i64) -> Fallible<Map> {
     let min = min.clamp(0, 3) as i8;
     // objective → instrument → (is expansionary, effect)
     let mut sides: BTreeMap<u32, BTreeMap<&str, (bool, i8, u32)>> = BTreeMap::new();
-    for pair in list.pairs.iter().filter(|p| g.keeps(p, &list.filter)) {
+    for pair in list.pairs.iter() {
         let expansionary = g.model.instruments[pair.a as usize]
             .stance
             .as_ref()
@@ -1474,13 +1470,7 @@ fn register_questions(engine: &mut Engine) {
     );
     engine.register_type_with_name::<PairList>("PairList");
     engine.register_iterator::<PairList>();
-    engine.register_fn("len", |l: &mut PairList| {
-        if l.filter == crate::graph::PairFilter::default() {
-            l.pairs.len() as i64
-        } else {
-            l.clone().into_iter().count() as i64
-        }
-    });
+    engine.register_fn("len", |l: &mut PairList| l.pairs.len() as i64);
     engine.register_fn("overlapping_pairs", |min: i64| {
         pair_list(min, Default::default())
     });
