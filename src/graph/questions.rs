@@ -116,18 +116,44 @@ impl PolicyGraph {
                 .collect();
             list.sort();
             list.dedup_by_key(|x| x.2);
-            let mut active: Vec<(NaiveDate, u32)> = Vec::new();
+            // Instruments in force, split by scope: those with exactly one sector and one
+            // (non-national) region meet only their own kind, so each is compared with its
+            // own bucket and with the broad ones, never with every instrument in force.
+            let mut broad: Vec<(NaiveDate, u32)> = Vec::new();
+            let mut narrow: HashMap<(u32, u32), Vec<(NaiveDate, u32)>> = HashMap::new();
+            let meet = |i: u32, j: u32, found: &mut Vec<(u32, u32, u32)>| {
+                let (a, b) = (i.min(j), i.max(j));
+                if facts[a as usize].scope_meets(&facts[b as usize])
+                    && self.keeps_instruments(a, b, filter)
+                {
+                    found.push((a, b, o as u32));
+                }
+            };
             for (start, end, i) in list {
-                active.retain(|&(active_end, _)| active_end >= start);
-                for &(_, j) in &active {
-                    let (a, b) = (i.min(j), i.max(j));
-                    if facts[a as usize].scope_meets(&facts[b as usize])
-                        && self.keeps_instruments(a, b, filter)
-                    {
-                        found.push((a, b, o as u32));
+                let in_force = |&(active_end, _): &(NaiveDate, u32)| active_end >= start;
+                broad.retain(in_force);
+                for &(_, j) in &broad {
+                    meet(i, j, found);
+                }
+                match facts[i as usize].bucket() {
+                    Some(key) => {
+                        let same = narrow.entry(key).or_default();
+                        same.retain(in_force);
+                        for &(_, j) in same.iter() {
+                            meet(i, j, found);
+                        }
+                        same.push((end, i));
+                    }
+                    None => {
+                        for same in narrow.values_mut() {
+                            same.retain(in_force);
+                            for &(_, j) in same.iter() {
+                                meet(i, j, found);
+                            }
+                        }
+                        broad.push((end, i));
                     }
                 }
-                active.push((end, i));
             }
         };
         // Objectives are swept on plain threads, not rayon's: this runs inside a rule, and
@@ -707,6 +733,18 @@ struct InternedScope {
 }
 
 impl PairFacts {
+    /// The (sector, region) of a scope naming exactly one of each, the region not the
+    /// national one: two such scopes meet exactly when their buckets are equal.
+    fn bucket(&self) -> Option<(u32, u32)> {
+        match &self.scope {
+            Some(s) => match (&*s.sectors, &*s.regions) {
+                ([sector], [region]) if *region != self.national => Some((*sector, *region)),
+                _ => None,
+            },
+            None => None,
+        }
+    }
+
     /// [`scopes_meet`], on interned names.
     fn scope_meets(&self, other: &PairFacts) -> bool {
         let meet = |a: &[u32], b: &[u32], everywhere: Option<u32>| {
