@@ -163,12 +163,8 @@ pub fn check(options: &CheckOptions) -> CheckResult {
         let mut call_depth = limits.max_call_levels as u64;
         set(&l.rule_call_depth, &mut call_depth);
         limits.max_call_levels = call_depth as usize;
-        if let Some(mib) = Limits::get(&l.rule_text_mib) {
-            limits.max_string_size = (mib << 20) as usize;
-        }
-        if let Some(items) = Limits::get(&l.rule_collection_items) {
-            limits.max_array_size = items as usize;
-            limits.max_map_size = items as usize;
+        if let Some(mib) = Limits::get(&l.rule_memory_mib) {
+            limits.max_rule_bytes = mib << 20;
         }
         if let Some(mib) = Limits::get(&l.memory_mib) {
             limits.max_memory_bytes = mib << 20;

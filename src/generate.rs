@@ -162,8 +162,8 @@ pub fn workspace(spec: &Spec) -> Vec<GeneratedFile> {
     files
 }
 
-/// Instruments a workspace may hold before the default limits (time per rule, memory,
-/// items in one rule value) are too tight for the standard rules.
+/// Instruments a workspace may hold before the default limits (time per rule, memory)
+/// are too tight for the standard rules.
 const DEFAULT_SCALE: usize = 100_000;
 
 /// A `concord.yaml` that raises the limits in step with the size, for workspaces larger
@@ -176,11 +176,11 @@ fn settings(spec: &Spec) -> Option<GeneratedFile> {
             "# {} generated instruments: the default limits suit up to {DEFAULT_SCALE}, so they\n\
              # are raised {steps}-fold here.\n\
              rule_timeout_ms: {}\n\
-             limits:\n  memory_mib: {}\n  rule_collection_items: {}\n",
+             limits:\n  memory_mib: {}\n  rule_memory_mib: {}\n",
             spec.instruments,
             5_000 * steps,
             2_048 * steps,
-            1_000_000 * steps
+            512 * steps
         ),
     })
 }
@@ -392,7 +392,7 @@ mod tests {
         let limits = ws.settings.limits.as_ref().expect("limits");
         let get = |v: &Option<crate::model::Located<i64>>| v.as_ref().map(|v| v.value);
         assert_eq!(get(&limits.memory_mib), Some(6_144));
-        assert_eq!(get(&limits.rule_collection_items), Some(3_000_000));
+        assert_eq!(get(&limits.rule_memory_mib), Some(1_536));
         assert_eq!(
             ws.settings.rule_timeout_ms.as_ref().map(|v| v.value),
             Some(15_000)

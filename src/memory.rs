@@ -2,7 +2,8 @@
 //! memory than `limits.memory_mib` allows, whatever it does between two checks.
 //!
 //! The `concord` binary installs [`Counting`] as its global allocator. Rules compare
-//! [`heap_bytes`] with their limit at every operation and stop with a located error; the
+//! [`heap_bytes`], and the growth of their own thread's [`thread_bytes`], with their
+//! limits at every operation and stop with a located error; the
 //! allocator itself is the backstop for growth no script check can see (a template doubling
 //! a list, one operation copying a large value): an allocation that would pass the ceiling
 //! ends the process with exit code 2 and a message naming the setting. Code that runs
@@ -27,6 +28,9 @@ const LABEL: usize = 120;
 
 thread_local! {
     static PENDING: Cell<isize> = const { Cell::new(0) };
+    /// Bytes this thread has allocated less those it has freed, exactly: a rule's own
+    /// memory is the growth of this count while it runs.
+    static OWN: Cell<i64> = const { Cell::new(0) };
     static DOING: Cell<([u8; LABEL], usize)> = const { Cell::new(([0; LABEL], 0)) };
 }
 
@@ -58,6 +62,7 @@ unsafe impl GlobalAlloc for Counting {
 }
 
 fn grow(bytes: isize) {
+    let _ = OWN.try_with(|own| own.set(own.get() + bytes as i64));
     let flushed = PENDING.try_with(|pending| {
         let now = pending.get() + bytes;
         if now.abs() < BATCH {
@@ -82,6 +87,12 @@ fn grow(bytes: isize) {
 /// The heap Concord holds, in bytes; zero when the counting allocator is not installed.
 pub fn heap_bytes() -> u64 {
     HEAP.load(Relaxed).max(0) as u64
+}
+
+/// Bytes this thread has allocated less those it has freed; zero when the counting
+/// allocator is not installed.
+pub fn thread_bytes() -> i64 {
+    OWN.try_with(Cell::get).unwrap_or(0)
 }
 
 /// Sets the ceiling, in bytes, that no allocation may pass.

@@ -9,6 +9,11 @@
 
 mod common;
 
+// Rules are run in this process: their memory limit needs the counting allocator, as in
+// the `concord` binary.
+#[global_allocator]
+static HEAP: concord::memory::Counting = concord::memory::Counting;
+
 use concord::check::{self, CheckOptions, CheckResult};
 use concord::diagnostic::Diagnostic;
 use concord::load::{self, ReadLimits, Sources};
@@ -2085,15 +2090,12 @@ fn rule_folder() -> tempfile::TempDir {
     dir
 }
 
-/// Fuzzing limits: tight time and work, and collections small enough that nothing can
-/// nest deeply (deep nesting is a known crash, see `tests/sandbox.rs`).
+/// Fuzzing limits: tight time, work and memory, so that each case is quick.
 fn fuzz_limits() -> RuleLimits {
     RuleLimits {
         timeout: Duration::from_millis(250),
         max_operations: 200_000,
-        max_array_size: 2_000,
-        max_map_size: 2_000,
-        max_string_size: 100_000,
+        max_rule_bytes: 16 << 20,
         ..RuleLimits::default()
     }
 }

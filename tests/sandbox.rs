@@ -539,7 +539,8 @@ fn growing_maps_strings_arrays_and_blobs_is_stopped() {
         Hostile {
             id: "S173",
             name: "pad",
-            body: "let s = \"x\";\ns.pad(100000000, \"y\");\n",
+            // A gigabyte, past the rule's memory limit before anything is allocated.
+            body: "let s = \"x\";\ns.pad(1000000000, \"y\");\n",
         },
         Hostile {
             id: "S174",
@@ -560,7 +561,7 @@ fn growing_maps_strings_arrays_and_blobs_is_stopped() {
         Hostile {
             id: "S177",
             name: "blob",
-            body: "let b = blob(100000000);\n",
+            body: "let b = blob(1000000000);\n",
         },
     ];
     let dir = folder(&hostile);
@@ -584,21 +585,19 @@ fn growing_maps_strings_arrays_and_blobs_is_stopped() {
             (&hostile[6], "rule-limit", "blob("),
         ],
     );
-    for (id, what) in [
-        ("S172", "size of object map"),
-        ("S173", "length of string"),
-        ("S174", "length of string"),
-        ("S175", "size of array"),
-        ("S176", "size of array"),
-        ("S177", "size of array"),
-    ] {
+    for id in ["S172", "S173", "S174", "S175", "S176", "S177"] {
         assert!(
             run.stdout
-                .contains(&format!("rule `{id}` built a value too large: {what}")),
+                .contains(&format!("rule `{id}` holds more than 512 MiB of values")),
             "{id}: {}",
             run.stdout
         );
     }
+    assert!(
+        run.stdout.contains("`limits.rule_memory_mib`"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -1039,8 +1038,8 @@ fn currying_is_refused_because_it_copies_outside_the_limits() {
 #[cfg(unix)]
 #[test]
 fn findings_cannot_exhaust_memory() {
-    // Findings are stored outside the rule's size limits; the heap is counted at every
-    // operation, so the rule stops at three quarters of the ceiling.
+    // Findings are kept by the host, outside the script's values, but they are allocated
+    // on the rule's thread and count towards its memory, checked at every operation.
     let hostile = [Hostile {
         id: "S908",
         name: "big-findings",
@@ -1055,8 +1054,22 @@ fn findings_cannot_exhaust_memory() {
     let run = check_with_memory_cap(dir.path(), 4 << 20);
     assert_contained(&run, &[(&hostile[0], "rule-limit", "report(")]);
     assert!(
+        run.stdout
+            .contains("rule `S908` holds more than 512 MiB of values"),
+        "{}",
+        run.transcript()
+    );
+    // With a rule allowed more than the whole run, the run's own bound stops it.
+    std::fs::write(
+        dir.path().join("ws/concord.yaml"),
+        "rule_timeout_ms: 60000\nlimits:\n  memory_mib: 256\n  rule_memory_mib: 1024\n",
+    )
+    .unwrap();
+    let run = check_with_memory_cap(dir.path(), 4 << 20);
+    assert_contained(&run, &[(&hostile[0], "rule-limit", "report(")]);
+    assert!(
         run.stdout.contains(
-            "rule `S908` stopped: Concord's memory passed 1536 MiB, three quarters of its limit of 2048 MiB"
+            "rule `S908` stopped: Concord's memory passed 192 MiB, three quarters of its limit of 256 MiB"
         ),
         "{}",
         run.transcript()

@@ -50,10 +50,8 @@ pub struct Limits {
     pub rule_operations: Option<Located<i64>>,
     /// Depth of nested function calls in a rule (default 48, at most 1000).
     pub rule_call_depth: Option<Located<i64>>,
-    /// Text in one rule value, in MiB (default 16).
-    pub rule_text_mib: Option<Located<i64>>,
-    /// Items in one rule array or map, nested ones counted together (default 1000000).
-    pub rule_collection_items: Option<Located<i64>>,
+    /// Memory one rule's values may hold, in MiB (default 512).
+    pub rule_memory_mib: Option<Located<i64>>,
     /// Heap Concord may hold, in MiB (default 2048): a rule is stopped at three quarters
     /// of it, and an allocation past it ends the run with exit code 2.
     pub memory_mib: Option<Located<i64>>,
@@ -63,7 +61,7 @@ pub struct Limits {
 
 impl Limits {
     /// Each setting with its allowed range, for range checks and messages.
-    fn ranges(&self) -> [(&'static str, &Option<Located<i64>>, i64, i64); 12] {
+    fn ranges(&self) -> [(&'static str, &Option<Located<i64>>, i64, i64); 11] {
         [
             ("file_mib", &self.file_mib, 1, 4096),
             ("workspace_mib", &self.workspace_mib, 1, 65_536),
@@ -73,13 +71,7 @@ impl Limits {
             ("yaml_aliases", &self.yaml_aliases, 0, 10_000_000),
             ("rule_operations", &self.rule_operations, 1_000, i64::MAX),
             ("rule_call_depth", &self.rule_call_depth, 4, 1_000),
-            ("rule_text_mib", &self.rule_text_mib, 1, 1_024),
-            (
-                "rule_collection_items",
-                &self.rule_collection_items,
-                1_000,
-                1_000_000_000,
-            ),
+            ("rule_memory_mib", &self.rule_memory_mib, 1, 1 << 20),
             ("memory_mib", &self.memory_mib, 64, 1 << 20),
             ("findings_per_rule", &self.findings_per_rule, 1, 10_000_000),
         ]
@@ -109,8 +101,7 @@ impl Decode for Limits {
                 yaml_aliases: opt,
                 rule_operations: opt,
                 rule_call_depth: opt,
-                rule_text_mib: opt,
-                rule_collection_items: opt,
+                rule_memory_mib: opt,
                 memory_mib: opt,
                 findings_per_rule: opt
             }

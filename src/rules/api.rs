@@ -37,6 +37,35 @@ pub struct Context {
     /// Why the rule was stopped. Once set, every later operation stops too, so a script
     /// cannot carry on where Rhai swallows the error (a sort's comparer does).
     pub stopped: Option<&'static str>,
+    /// The thread's own allocation count when the rule started (see `memory::thread_bytes`).
+    pub heap_start: i64,
+    /// Memory the rule's values may hold, in bytes.
+    pub max_heap: u64,
+}
+
+impl Context {
+    /// Bytes the rule holds beyond what its thread held when it started.
+    pub fn holds(&self) -> i64 {
+        crate::memory::thread_bytes() - self.heap_start
+    }
+}
+
+/// Room left for the running rule's values, in bytes; unbounded outside a rule.
+pub fn room() -> u64 {
+    CONTEXT.with(|c| match c.borrow().as_ref() {
+        Some(c) => c.max_heap.saturating_sub(c.holds().max(0) as u64),
+        None => u64::MAX,
+    })
+}
+
+/// Stops the running rule for holding too much memory; the error to return.
+pub fn out_of_room() -> Box<rhai::EvalAltResult> {
+    CONTEXT.with(|c| {
+        if let Some(c) = c.borrow_mut().as_mut() {
+            c.stopped = Some("rule-memory");
+        }
+    });
+    rhai::EvalAltResult::ErrorTerminated("rule-memory".into(), rhai::Position::NONE).into()
 }
 
 thread_local! {
@@ -78,6 +107,8 @@ pub fn progress(max_operations: u64, max_memory: u64) -> Option<&'static str> {
             Some("time")
         } else if over_memory(c.ticks, max_memory) {
             Some("memory")
+        } else if c.holds() > c.max_heap as i64 {
+            Some("rule-memory")
         } else {
             None
         };
@@ -1722,10 +1753,11 @@ pub fn markdown() -> String {
         }
     }
     out.push_str(
-        "\n## Limits\n\nScripts cannot import modules, call `eval`, or touch files, the environment or the \
-         network. Each rule runs under limits on operations, call depth, expression depth, string, array \
-         and map sizes, and wall-clock time (`rule_timeout_ms` in `concord.yaml`, 5 s by default); a rule \
-         that breaks one is reported with its file, line and column, and the other rules still run.\n",
+        "\n## Limits\n\nScripts cannot import modules, call `eval` or `curry`, or touch files, the \
+         environment or the network. Each rule runs under limits on operations, call depth, expression \
+         depth, the memory its values hold (`limits.rule_memory_mib`, 512 MiB by default) and processor \
+         time (`rule_timeout_ms` in `concord.yaml`, 5 s by default); a rule that breaks one is reported \
+         with its file, line and column, and the other rules still run. See `docs/limits.md`.\n",
     );
     out
 }

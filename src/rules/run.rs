@@ -21,9 +21,8 @@ pub struct RuleLimits {
     pub max_operations: u64,
     pub max_call_levels: usize,
     pub max_expr_depth: usize,
-    pub max_string_size: usize,
-    pub max_array_size: usize,
-    pub max_map_size: usize,
+    /// Memory one rule's values may hold (`limits.rule_memory_mib`), in bytes.
+    pub max_rule_bytes: u64,
     /// Concord's memory ceiling (`limits.memory_mib`): a running rule is stopped once the
     /// heap passes three quarters of it.
     pub max_memory_bytes: u64,
@@ -39,9 +38,7 @@ impl Default for RuleLimits {
             max_expr_depth: 64,
             // Counted over a whole value: a host answer about a national workspace holds
             // megabytes of ids.
-            max_string_size: 16 << 20,
-            max_array_size: 1_000_000,
-            max_map_size: 1_000_000,
+            max_rule_bytes: 512 << 20,
             max_memory_bytes: 2 << 30,
             timeout: Duration::from_secs(5),
             max_findings: 10_000,
@@ -56,13 +53,12 @@ pub fn engine(limits: &RuleLimits) -> Engine {
     engine.set_max_operations(limits.max_operations);
     engine.set_max_call_levels(limits.max_call_levels);
     engine.set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth);
-    engine.set_max_string_size(limits.max_string_size);
-    engine.set_max_array_size(limits.max_array_size);
-    engine.set_max_map_size(limits.max_map_size);
-    // With any size limit set, Rhai re-measures a whole collection after each call that may
-    // change it, so a script that grows one collection to n items pays O(n²); the standard
-    // rules keep their collections small or fill them by index. The resident-size watch in
-    // the progress callback is a second bound on memory.
+    // Rhai's own size limits are left off: with any of them set, Rhai re-measures a whole
+    // value after each operation that may change it, so a rule that gathers n items pays
+    // O(n²). Instead, the memory a rule's thread holds is counted at every allocation and
+    // checked at every operation (`limits.rule_memory_mib`), and the few functions that
+    // allocate by a number they are given check the room left before they do.
+    register_sized(&mut engine);
     engine.set_strict_variables(true);
     engine.set_fail_on_invalid_map_property(true);
     engine.disable_symbol("eval");
@@ -128,6 +124,63 @@ fn on_own_engine<R>(limits: &RuleLimits, f: impl FnOnce(&Engine) -> R) -> R {
         }
     });
     f(&own)
+}
+
+/// `pad` and `blob`, which allocate as much as a number they are given, checked against
+/// the rule's room before they allocate; the rest of Rhai grows values by at most their
+/// own size per operation, which the check at every operation bounds.
+fn register_sized(engine: &mut Engine) {
+    use rhai::{Array, Blob, Dynamic, ImmutableString};
+    type Sized<T> = Result<T, Box<EvalAltResult>>;
+    fn fits(items: i64, each: usize) -> Sized<usize> {
+        let items = usize::try_from(items).unwrap_or(0);
+        let bytes = (items as u128) * (each as u128);
+        if bytes > api::room() as u128 {
+            Err(api::out_of_room())
+        } else {
+            Ok(items)
+        }
+    }
+    engine.register_fn(
+        "pad",
+        |a: &mut Array, len: i64, item: Dynamic| -> Sized<()> {
+            let len = fits(len, std::mem::size_of::<Dynamic>())?;
+            if len > a.len() {
+                a.resize(len, item);
+            }
+            Ok(())
+        },
+    );
+    let pad_text = |s: &mut ImmutableString, len: i64, fill: &str| -> Sized<()> {
+        let have = s.chars().count();
+        let len = fits(len, fill.len().max(1))?;
+        if len > have && !fill.is_empty() {
+            let mut out = s.to_string();
+            out.extend(fill.chars().cycle().take(len - have));
+            *s = out.into();
+        }
+        Ok(())
+    };
+    engine.register_fn("pad", move |s: &mut ImmutableString, len: i64, c: char| {
+        pad_text(s, len, c.encode_utf8(&mut [0; 4]))
+    });
+    engine.register_fn(
+        "pad",
+        move |s: &mut ImmutableString, len: i64, fill: &str| pad_text(s, len, fill),
+    );
+    engine.register_fn("pad", |b: &mut Blob, len: i64, value: i64| -> Sized<()> {
+        let len = fits(len, 1)?;
+        if len > b.len() {
+            b.resize(len, (value & 0xff) as u8);
+        }
+        Ok(())
+    });
+    engine.register_fn("blob", |len: i64| -> Sized<Blob> {
+        Ok(vec![0; fits(len, 1)?])
+    });
+    engine.register_fn("blob", |len: i64, value: i64| -> Sized<Blob> {
+        Ok(vec![(value & 0xff) as u8; fits(len, 1)?])
+    });
 }
 
 /// What running a rule set produced.
@@ -201,6 +254,8 @@ pub fn evaluate_with_progress(
                 cut: 0,
                 ticks: 0,
                 stopped: None,
+                heap_start: crate::memory::thread_bytes(),
+                max_heap: limits.max_rule_bytes,
             });
             let result = on_own_engine(limits, |engine| engine.run_ast(&rule.ast));
             let context = api::leave();
@@ -356,6 +411,14 @@ fn runtime_error(
             format!(
                 "rule `{}` ran past its limit of {} operations",
                 rule.meta.id, limits.max_operations
+            ),
+        ),
+        EvalAltResult::ErrorTerminated(token, _) if token.to_string() == "rule-memory" => (
+            "rule-limit",
+            format!(
+                "rule `{}` holds more than {} MiB of values",
+                rule.meta.id,
+                limits.max_rule_bytes >> 20
             ),
         ),
         EvalAltResult::ErrorTerminated(token, _) if token.to_string() == "memory" => (
@@ -647,14 +710,12 @@ fn setting_for(error: &EvalAltResult) -> Option<&'static str> {
         EvalAltResult::ErrorTerminated(token, _) => match token.to_string().as_str() {
             "operations" => Some("limits.rule_operations"),
             "memory" => Some("limits.memory_mib"),
+            "rule-memory" => Some("limits.rule_memory_mib"),
             _ => Some("rule_timeout_ms"),
         },
         EvalAltResult::ErrorTooManyOperations(..) => Some("limits.rule_operations"),
         EvalAltResult::ErrorStackOverflow(..) => Some("limits.rule_call_depth"),
-        EvalAltResult::ErrorDataTooLarge(what, ..) if what.contains("string") => {
-            Some("limits.rule_text_mib")
-        }
-        EvalAltResult::ErrorDataTooLarge(..) => Some("limits.rule_collection_items"),
+        EvalAltResult::ErrorDataTooLarge(..) => Some("limits.rule_memory_mib"),
         _ => None,
     }
 }
