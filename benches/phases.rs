@@ -71,6 +71,8 @@ fn phases(c: &mut Criterion, size: usize) {
     };
     let mut group = c.benchmark_group(format!("{size}-instruments"));
     group.sample_size(10);
+    group.warm_up_time(std::time::Duration::from_secs(1));
+    group.measurement_time(std::time::Duration::from_secs(3));
     group.bench_function("read", |b| b.iter(|| read_all(&files)));
     group.bench_function("parse", |b| b.iter(|| parse_only(&files)));
     group.bench_function("load", |b| {

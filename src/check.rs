@@ -160,6 +160,9 @@ pub fn check(options: &CheckOptions) -> CheckResult {
             }
         };
         set(&l.rule_operations, &mut limits.max_operations);
+        let mut expression_depth = limits.max_expr_depth as u64;
+        set(&l.rule_expression_depth, &mut expression_depth);
+        limits.max_expr_depth = expression_depth as usize;
         let mut call_depth = limits.max_call_levels as u64;
         set(&l.rule_call_depth, &mut call_depth);
         limits.max_call_levels = call_depth as usize;

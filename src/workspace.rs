@@ -187,6 +187,9 @@ fn with_settings(limits: &ReadLimits, settings: &crate::model::settings::Setting
         if let Some(depth) = Limits::get(&l.yaml_depth) {
             out.max_depth = depth as usize;
         }
+        if let Some(nodes) = Limits::get(&l.yaml_nodes) {
+            out.max_nodes = nodes as usize;
+        }
         if let Some(aliases) = Limits::get(&l.yaml_aliases) {
             out.max_aliases = aliases as usize;
         }

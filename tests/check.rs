@@ -562,12 +562,54 @@ fn concord_yaml_sets_the_limits_and_errors_name_the_setting() {
         run.stdout
     );
 
+    // The YAML node budget and the depth of rule expressions have settings too.
+    std::fs::remove_file(dir.path().join("ws/deep.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("ws/concord.yaml"),
+        "limits:\n  yaml_nodes: 1000\n  rule_expression_depth: 8\n",
+    )
+    .unwrap();
+    let many: String = (0..600)
+        .map(|n| format!("  - {{ id: M{n}, name: m, kind: ministry, level: central }}\n"))
+        .collect();
+    std::fs::write(
+        dir.path().join("ws/many.yaml"),
+        format!("agencies:\n{many}"),
+    )
+    .unwrap();
+    let run = run_in(dir.path(), &["validate", "ws"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("error[yaml-limit]")
+            && run.stdout.contains("`limits.yaml_nodes` in `concord.yaml`"),
+        "{}",
+        run.stdout
+    );
+    std::fs::remove_file(dir.path().join("ws/many.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("extra/X903-busy.rhai"),
+        "//! id: X903\n//! name: busy\n//! category: coordination\n//! severity: medium\n//! summary: s\n//! why: w\n//! source: test\n\nlet n = ((((((((((1))))))))));\n",
+    )
+    .unwrap();
+    let run = run_in(
+        dir.path(),
+        &["check", "ws", "--rules", "extra", "--select", "X903"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("error[rule-compile]")
+            && run
+                .stdout
+                .contains("raise `limits.rule_expression_depth` in `concord.yaml`"),
+        "{}",
+        run.stdout
+    );
+
     std::fs::write(
         dir.path().join("ws/concord.yaml"),
         "limits:\n  file_mib: 0\n  rule_opertions: 5\n",
     )
     .unwrap();
-    std::fs::remove_file(dir.path().join("ws/deep.yaml")).unwrap();
     let run = run_in(dir.path(), &["validate", "ws"]);
     assert_eq!(run.code, 2);
     assert!(

@@ -423,9 +423,16 @@ fn classify_parser_message(message: &str) -> (&'static str, Option<String>) {
             Some("a workspace file never needs deep nesting; flatten the structure, or raise `limits.yaml_depth` in `concord.yaml`".into()),
         )
     } else if message.contains("breached") || message.contains("alias") {
+        let setting = if message.contains("nodes") || message.contains("events") {
+            "`limits.yaml_nodes` in `concord.yaml` sets the node budget"
+        } else {
+            "`limits.yaml_aliases` in `concord.yaml` sets the alias budget"
+        };
         (
             "yaml-limit",
-            Some("the file expands far beyond its size (an alias bomb?) or is too large; remove repeated aliases or split the file (`limits.yaml_aliases` in `concord.yaml` sets the alias budget)".into()),
+            Some(format!(
+                "the file expands far beyond its size (an alias bomb?) or is too large; remove repeated aliases or split the file ({setting})"
+            )),
         )
     } else if message.contains("duplicate") {
         (

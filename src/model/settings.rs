@@ -44,10 +44,14 @@ pub struct Limits {
     pub yaml_text_kib: Option<Located<i64>>,
     /// Deepest nesting of YAML collections (default 64, at most 256).
     pub yaml_depth: Option<Located<i64>>,
+    /// YAML nodes in one file (default 50000000).
+    pub yaml_nodes: Option<Located<i64>>,
     /// Alias (`*name`) uses in one file (default 10000).
     pub yaml_aliases: Option<Located<i64>>,
     /// Script operations one rule may run (default 2000000000).
     pub rule_operations: Option<Located<i64>>,
+    /// Depth of nested expressions in a rule script (default 64, at most 256).
+    pub rule_expression_depth: Option<Located<i64>>,
     /// Depth of nested function calls in a rule (default 48, at most 1000).
     pub rule_call_depth: Option<Located<i64>>,
     /// Memory one rule's values may hold, in MiB (default 512).
@@ -61,14 +65,16 @@ pub struct Limits {
 
 impl Limits {
     /// Each setting with its allowed range, for range checks and messages.
-    fn ranges(&self) -> [(&'static str, &Option<Located<i64>>, i64, i64); 11] {
+    fn ranges(&self) -> [(&'static str, &Option<Located<i64>>, i64, i64); 13] {
         [
             ("file_mib", &self.file_mib, 1, 4096),
             ("workspace_mib", &self.workspace_mib, 1, 65_536),
             ("entities", &self.entities, 1, 1_000_000_000),
             ("yaml_text_kib", &self.yaml_text_kib, 1, 4 << 20),
             ("yaml_depth", &self.yaml_depth, 4, 256),
+            ("yaml_nodes", &self.yaml_nodes, 1_000, 1_000_000_000),
             ("yaml_aliases", &self.yaml_aliases, 0, 10_000_000),
+            ("rule_expression_depth", &self.rule_expression_depth, 8, 256),
             ("rule_operations", &self.rule_operations, 1_000, i64::MAX),
             ("rule_call_depth", &self.rule_call_depth, 4, 1_000),
             ("rule_memory_mib", &self.rule_memory_mib, 1, 1 << 20),
@@ -98,7 +104,9 @@ impl Decode for Limits {
                 entities: opt,
                 yaml_text_kib: opt,
                 yaml_depth: opt,
+                yaml_nodes: opt,
                 yaml_aliases: opt,
+                rule_expression_depth: opt,
                 rule_operations: opt,
                 rule_call_depth: opt,
                 rule_memory_mib: opt,

@@ -351,10 +351,17 @@ pub fn parse_error(error: &ParseError, file: u32, text: &str) -> Diagnostic {
     .at(position_loc(error.position(), file, text))
     .label("here")
     .maybe_hint(
-        withheld_hint(error.position(), text)
+        depth_hint(error)
+            .or_else(|| withheld_hint(error.position(), text))
             .or_else(|| property_hint(&message))
             .or_else(|| variable_hint(&message)),
     )
+}
+
+fn depth_hint(error: &ParseError) -> Option<String> {
+    matches!(error.err_type(), rhai::ParseErrorType::ExprTooDeep).then(|| {
+        "split the expression with `let` bindings, or raise `limits.rule_expression_depth` in `concord.yaml`".into()
+    })
 }
 
 /// Why a word of Rhai that rules may not use is missing, when the error points at it.
