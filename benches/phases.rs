@@ -24,11 +24,26 @@ fn sizes() -> Vec<usize> {
         .collect()
 }
 
+// Memory is counted as in the `concord` binary, so that the rules' memory checks work the
+// same way here.
+#[global_allocator]
+static HEAP: concord::memory::Counting = concord::memory::Counting;
+
+/// Room for everything a benchmark keeps alive at once (the workspace, clones of it, a
+/// check's result), which is far more than one run needs.
+const BENCH_MEMORY_MIB: u64 = 16 << 10;
+
 fn generated(instruments: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary folder");
     for file in workspace(&Spec::new(instruments, 1)) {
         std::fs::write(dir.path().join(file.name), file.text).expect("the file is written");
     }
+    let settings = dir.path().join("concord.yaml");
+    let mut text = std::fs::read_to_string(&settings).unwrap_or_default();
+    if !text.contains("limits:") {
+        text.push_str(&format!("limits:\n  memory_mib: {BENCH_MEMORY_MIB}\n"));
+    }
+    std::fs::write(settings, text).expect("the settings are written");
     dir
 }
 
@@ -85,7 +100,10 @@ fn phases(c: &mut Criterion, size: usize) {
     group.bench_function("graph", |b| {
         b.iter(|| PolicyGraph::build(ws.model.clone(), None))
     });
-    let limits = RuleLimits::default();
+    let limits = RuleLimits {
+        max_memory_bytes: BENCH_MEMORY_MIB << 20,
+        ..RuleLimits::default()
+    };
     let folder = concord::rules::standard_folder().expect("the standard library is found");
     let set = concord::rules::load(&[folder], &run::engine(&limits));
     let rules: Vec<&concord::rules::Rule> = set.rules.iter().collect();
@@ -109,6 +127,11 @@ fn phases(c: &mut Criterion, size: usize) {
         });
     }
     let result = check(&options);
+    assert!(
+        result.rule_diagnostics.is_empty() && !result.workspace.has_errors(),
+        "the check must run every rule to its end: {:?}",
+        result.rule_diagnostics.first().map(|d| &d.message)
+    );
     group.bench_function("render-json", |b| {
         b.iter(|| concord::render::findings::json(&result, None))
     });
