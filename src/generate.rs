@@ -397,7 +397,5 @@ mod tests {
             ws.settings.rule_timeout_ms.as_ref().map(|v| v.value),
             Some(15_000)
         );
-        // Loading set the process's memory ceiling; put the default back for other tests.
-        crate::memory::set_ceiling(crate::memory::DEFAULT_CEILING as u64);
     }
 }

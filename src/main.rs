@@ -7,5 +7,6 @@ mod cli;
 static HEAP: concord::memory::Counting = concord::memory::Counting;
 
 fn main() -> std::process::ExitCode {
+    concord::memory::govern();
     cli::run()
 }

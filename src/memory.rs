@@ -1,17 +1,17 @@
 //! Counts the heap Concord holds, so that no workspace, rule or template can take more
 //! memory than `limits.memory_mib` allows, whatever it does between two checks.
 //!
-//! The `concord` binary installs [`Counting`] as its global allocator. Rules compare
-//! [`heap_bytes`], and the growth of their own thread's [`thread_bytes`], with their
-//! limits at every operation and stop with a located error; the
-//! allocator itself is the backstop for growth no script check can see (a template doubling
-//! a list, one operation copying a large value): an allocation that would pass the ceiling
-//! ends the process with exit code 2 and a message naming the setting. Code that runs
-//! without the allocator (the library on its own) reads zero here and is not bounded.
+//! The `concord` binary installs [`Counting`] as its global allocator and calls [`govern`].
+//! Rules compare [`heap_bytes`], and the growth of their own thread's [`thread_bytes`],
+//! with their limits at every operation and stop with a located error. The allocator
+//! itself is the backstop for growth no script check can see (a template doubling a list,
+//! one operation copying a large value): an allocation that would pass the ceiling ends
+//! the process with exit code 2 and a message naming the setting. Code that runs without
+//! the allocator (the library on its own) reads zero here and is not bounded.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering::Relaxed};
 
 /// The ceiling when no setting gives one: 2 GiB.
 pub const DEFAULT_CEILING: usize = 2 << 30;
@@ -21,7 +21,9 @@ pub const DEFAULT_CEILING: usize = 2 << 30;
 const BATCH: isize = 256 << 10;
 
 static HEAP: AtomicIsize = AtomicIsize::new(0);
-static CEILING: AtomicUsize = AtomicUsize::new(DEFAULT_CEILING);
+/// No ceiling until a program asks for one with [`govern`].
+static CEILING: AtomicUsize = AtomicUsize::new(usize::MAX);
+static GOVERNED: AtomicBool = AtomicBool::new(false);
 
 /// What a thread is doing, named in the message if the ceiling is passed there.
 const LABEL: usize = 120;
@@ -95,9 +97,20 @@ pub fn thread_bytes() -> i64 {
     OWN.try_with(Cell::get).unwrap_or(0)
 }
 
-/// Sets the ceiling, in bytes, that no allocation may pass.
+/// Puts the whole process under the ceiling: [`DEFAULT_CEILING`] until a workspace's
+/// `limits.memory_mib` sets another. Called once by a program that runs one check at a
+/// time (the `concord` binary); a program that loads several workspaces at once (a test
+/// harness) leaves it off, since one workspace's setting cannot speak for the others.
+pub fn govern() {
+    GOVERNED.store(true, Relaxed);
+    CEILING.store(DEFAULT_CEILING, Relaxed);
+}
+
+/// Sets the ceiling, in bytes, that no allocation may pass, if the process is governed.
 pub fn set_ceiling(bytes: u64) {
-    CEILING.store(usize::try_from(bytes).unwrap_or(usize::MAX), Relaxed);
+    if GOVERNED.load(Relaxed) {
+        CEILING.store(usize::try_from(bytes).unwrap_or(usize::MAX), Relaxed);
+    }
 }
 
 /// The ceiling, in bytes.
