@@ -709,6 +709,22 @@ proptest! {
 }
 
 proptest! {
+    #![proptest_config(config(512))]
+
+    /// The fast reader of plain YAML and serde-saphyr give the same tree, or the same
+    /// error, for any YAML-shaped text and any well-formed workspace.
+    #[test]
+    fn both_yaml_readers_agree(text in prop_oneof![yaml_ish(), structured_workspace()]) {
+        let limits = ReadLimits::default();
+        prop_assert_eq!(
+            load::parse(&text, 0, &limits),
+            load::parse_by_reference(&text, 0, &limits),
+            "{}", text
+        );
+    }
+}
+
+proptest! {
     #![proptest_config(config(6))]
 
     /// Alias bombs stop at the reader's limits (each case replays up to a million events,

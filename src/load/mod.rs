@@ -1,6 +1,7 @@
 //! Reading a workspace from disk: finding its YAML files, reading them within bounds, and
 //! parsing each into a located tree. Nothing here knows what the keys mean.
 
+mod events;
 mod yaml;
 
 pub use yaml::{Loc, Node, Value};
@@ -276,8 +277,26 @@ pub fn read_text(path: &Path, limits: &ReadLimits) -> Result<String, ReadError> 
     })
 }
 
-/// Parses one file's text into a located tree. `None` for a file with no content.
+/// Parses one file's text into a located tree. `None` for a file with no content. Plain
+/// YAML is read straight from the parser's events; anything else, and every error, goes
+/// through serde-saphyr ([`parse_by_reference`]), with the same result.
 pub fn parse(text: &str, file: u32, limits: &ReadLimits) -> Result<Option<Node>, Box<Diagnostic>> {
+    if text.trim().is_empty() || only_comments(text) {
+        return Ok(None);
+    }
+    match events::build(text, file, limits) {
+        Some(node) => checked_text(node, limits).map(Some),
+        None => parse_by_reference(text, file, limits),
+    }
+}
+
+/// Parses through serde-saphyr alone: the reference that [`parse`] must agree with on
+/// every input.
+pub fn parse_by_reference(
+    text: &str,
+    file: u32,
+    limits: &ReadLimits,
+) -> Result<Option<Node>, Box<Diagnostic>> {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = limits.max_depth;
     budget.max_nodes = limits.max_nodes;
@@ -295,12 +314,17 @@ pub fn parse(text: &str, file: u32, limits: &ReadLimits) -> Result<Option<Node>,
     match serde_saphyr::from_str_with_options::<Node>(text, options) {
         Ok(mut node) => {
             set_file(&mut node, file);
-            match longest_text_over(&node, limits.max_text_bytes) {
-                Some((loc, len)) => Err(Box::new(text_too_long(loc, len, limits))),
-                None => Ok(Some(node)),
-            }
+            checked_text(node, limits).map(Some)
         }
         Err(e) => Err(Box::new(syntax_diagnostic(&e, text, file, limits))),
+    }
+}
+
+/// The tree, or an error at its first string or key longer than the limit.
+fn checked_text(node: Node, limits: &ReadLimits) -> Result<Node, Box<Diagnostic>> {
+    match longest_text_over(&node, limits.max_text_bytes) {
+        Some((loc, len)) => Err(Box::new(text_too_long(loc, len, limits))),
+        None => Ok(node),
     }
 }
 
