@@ -67,6 +67,11 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
             .map(|(n, path)| read_document(path, first + n as u32, limits))
             .collect()
     };
+    ws.model
+        .reserve_for(documents.iter().filter_map(|d| match &d.content {
+            Content::Model(model, _) => Some(model.as_ref()),
+            _ => None,
+        }));
     let mut unreadable = 0;
     for (n, document) in documents.into_iter().enumerate() {
         let file = first + n as u32;

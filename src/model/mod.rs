@@ -88,6 +88,33 @@ impl Model {
         ]
     }
 
+    /// Makes room for the entities of `parts`, so that merging them copies each entity
+    /// once instead of at every doubling of the lists.
+    pub fn reserve_for<'a>(&mut self, parts: impl Iterator<Item = &'a Model> + Clone) {
+        fn total<'a, T: 'a>(
+            parts: impl Iterator<Item = &'a Model>,
+            list: impl Fn(&'a Model) -> &'a Vec<T>,
+        ) -> usize {
+            parts.map(|m| list(m).len()).sum()
+        }
+        self.agencies.reserve(total(parts.clone(), |m| &m.agencies));
+        self.objectives
+            .reserve(total(parts.clone(), |m| &m.objectives));
+        self.instruments
+            .reserve(total(parts.clone(), |m| &m.instruments));
+        self.interactions
+            .reserve(total(parts.clone(), |m| &m.interactions));
+        self.mechanisms
+            .reserve(total(parts.clone(), |m| &m.mechanisms));
+        self.envelopes
+            .reserve(total(parts.clone(), |m| &m.envelopes));
+        self.indicators
+            .reserve(total(parts.clone(), |m| &m.indicators));
+        self.claims.reserve(total(parts.clone(), |m| &m.claims));
+        self.packages.reserve(total(parts.clone(), |m| &m.packages));
+        self.waivers.reserve(total(parts, |m| &m.waivers));
+    }
+
     /// Adds the entities of `other` after this model's own.
     pub fn merge(&mut self, other: Model) {
         self.agencies.extend(other.agencies);
