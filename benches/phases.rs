@@ -1,5 +1,6 @@
 //! Each phase of `check` at several sizes of generated workspace: reading the files,
-//! parsing them with the YAML reader alone (the floor the issue measures against), loading
+//! parsing them with serde-saphyr alone and pulling the events of the parser underneath
+//! (the two floors a check is measured against), loading
 //! (read, parse, decode, resolve), building the graph, each standard rule on its own, every
 //! rule together, rendering JSON, and the whole check.
 //!
@@ -76,6 +77,23 @@ fn parse_only(files: &[PathBuf]) -> usize {
         .sum()
 }
 
+/// Reading and pulling every event from the YAML parser under serde-saphyr, building
+/// nothing: the least any reader of these files can spend.
+fn parse_events(files: &[PathBuf]) -> usize {
+    files
+        .par_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).expect("the file is readable");
+            let mut parser = granit_parser::Parser::new_from_str(&text);
+            let mut events = 0;
+            while let Some(Ok(_)) = parser.next_event() {
+                events += 1;
+            }
+            events
+        })
+        .sum()
+}
+
 fn phases(c: &mut Criterion, size: usize) {
     let dir = generated(size);
     let files = yaml_files(dir.path());
@@ -90,6 +108,7 @@ fn phases(c: &mut Criterion, size: usize) {
     group.measurement_time(std::time::Duration::from_secs(3));
     group.bench_function("read", |b| b.iter(|| read_all(&files)));
     group.bench_function("parse", |b| b.iter(|| parse_only(&files)));
+    group.bench_function("parse-events", |b| b.iter(|| parse_events(&files)));
     group.bench_function("load", |b| {
         b.iter(|| concord::workspace::load(&paths, &ReadLimits::default()))
     });
