@@ -119,6 +119,10 @@ fn formatter(out: &mut minijinja::Output, state: &mut State, value: &Value) -> R
 
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
+    // minijinja names the undefined part of an expression only in debug mode, which is on
+    // by default in debug builds alone: without it the released binary would say less,
+    // and guess the wrong field, than the test builds do.
+    env.set_debug(true);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(FUEL));
     env.set_auto_escape_callback(|name| {
@@ -258,6 +262,20 @@ fn diagnostic(e: &Error, report: &Report, custom: Option<&Custom>) -> Diagnostic
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn undefined_names_are_explained_in_every_build() {
+        let env = environment();
+        assert!(env.debug());
+        let e = env
+            .render_str("{{ sumary.findings }}", minijinja::context! {})
+            .unwrap_err();
+        assert!(
+            e.detail().is_some_and(|d| d.contains("`sumary`")),
+            "{:?}",
+            e.detail()
+        );
+    }
 
     #[test]
     fn markdown_escaping_keeps_tables_and_html_inert() {
