@@ -121,9 +121,11 @@ impl PolicyGraph {
             // own bucket and with the broad ones, never with every instrument in force.
             let mut broad: Vec<(NaiveDate, u32)> = Vec::new();
             let mut narrow: HashMap<(u32, u32), Vec<(NaiveDate, u32)>> = HashMap::new();
-            let meet = |i: u32, j: u32, found: &mut Vec<(u32, u32, u32)>| {
+            // Two scopes of one bucket name the same single sector and region, so they meet
+            // without being compared (`same_bucket`): most candidates are such pairs.
+            let meet = |i: u32, j: u32, same_bucket: bool, found: &mut Vec<(u32, u32, u32)>| {
                 let (a, b) = (i.min(j), i.max(j));
-                if facts[a as usize].scope_meets(&facts[b as usize])
+                if (same_bucket || facts[a as usize].scope_meets(&facts[b as usize]))
                     && self.keeps_instruments(a, b, filter)
                 {
                     found.push((a, b, o as u32));
@@ -133,14 +135,14 @@ impl PolicyGraph {
                 let in_force = |&(active_end, _): &(NaiveDate, u32)| active_end >= start;
                 broad.retain(in_force);
                 for &(_, j) in &broad {
-                    meet(i, j, found);
+                    meet(i, j, false, found);
                 }
                 match facts[i as usize].bucket() {
                     Some(key) => {
                         let same = narrow.entry(key).or_default();
                         same.retain(in_force);
                         for &(_, j) in same.iter() {
-                            meet(i, j, found);
+                            meet(i, j, true, found);
                         }
                         same.push((end, i));
                     }
@@ -148,7 +150,7 @@ impl PolicyGraph {
                         for same in narrow.values_mut() {
                             same.retain(in_force);
                             for &(_, j) in same.iter() {
-                                meet(i, j, found);
+                                meet(i, j, false, found);
                             }
                         }
                         broad.push((end, i));
