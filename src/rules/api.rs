@@ -1474,10 +1474,8 @@ fn register_questions(engine: &mut Engine) {
         Ok(g.acting_on(oi, min, max)
             .into_iter()
             .filter_map(|(i, _)| {
-                let index = g.model.instruments[i as usize]
-                    .targets
-                    .iter()
-                    .position(|t| t.objective.value == o)?;
+                // The first target on the objective, found by position rather than by id.
+                let index = g.target_vector(i).iter().position(|t| t.0 == oi)?;
                 Some(Dynamic::from(EffectRef {
                     g: g.clone(),
                     instrument: i,
@@ -1651,21 +1649,28 @@ fn report(subjects: Dynamic, message: &str, options: Option<Map>) -> Fallible<()
         }
     }
     with(|c| -> Fallible<()> {
-        let mut located = Vec::with_capacity(ids.len());
+        let mut entities = Vec::with_capacity(ids.len());
         for id in &ids {
             let entity = c
                 .graph
                 .entity(id)
                 .ok_or_else(|| format!("report names unknown subject `{id}`"))?;
-            located.push(Subject {
-                id: id.clone(),
-                loc: Some(c.graph.loc_of(entity)),
-            });
+            entities.push(entity);
         }
+        // Past the cap a finding is only counted: a rule that reports tens of thousands
+        // does not pay for locating subjects it will not show.
         if c.findings.len() >= c.max_findings {
             c.cut += 1;
             return Ok(());
         }
+        let located = ids
+            .into_iter()
+            .zip(entities)
+            .map(|(id, entity)| Subject {
+                id,
+                loc: Some(c.graph.loc_of(entity)),
+            })
+            .collect();
         c.findings.push(Finding {
             rule: c.meta.id.clone(),
             name: c.meta.name.clone(),
