@@ -116,42 +116,88 @@ impl PolicyGraph {
                 .collect();
             list.sort();
             list.dedup_by_key(|x| x.2);
-            // Instruments in force, split by scope: those with exactly one sector and one
-            // (non-national) region meet only their own kind, so each is compared with its
-            // own bucket and with the broad ones, never with every instrument in force.
-            let mut broad: Vec<(NaiveDate, u32)> = Vec::new();
-            let mut narrow: HashMap<(u32, u32), Vec<(NaiveDate, u32)>> = HashMap::new();
-            let meet = |i: u32, j: u32, found: &mut Vec<(u32, u32, u32)>| {
+            // Instruments in force, split by scope so that each is compared only with those
+            // whose sectors can meet its own: a narrow scope (exactly one sector and one
+            // non-national region) sits in its (sector, region) bucket; a broad scope naming
+            // exactly one sector sits in that sector's list; any other broad scope in `wide`.
+            // Whether a broad scope meets a whole bucket is decided once for the bucket, and
+            // two scopes of one bucket meet without being compared.
+            let mut wide: Vec<(NaiveDate, u32)> = Vec::new();
+            let mut broad: HashMap<u32, Vec<(NaiveDate, u32)>> = HashMap::new();
+            let mut narrow: HashMap<u32, HashMap<u32, Vec<(NaiveDate, u32)>>> = HashMap::new();
+            let meet = |i: u32, j: u32, known: bool, found: &mut Vec<(u32, u32, u32)>| {
                 let (a, b) = (i.min(j), i.max(j));
-                if facts[a as usize].scope_meets(&facts[b as usize])
+                if (known || facts[a as usize].scope_meets(&facts[b as usize]))
                     && self.keeps_instruments(a, b, filter)
                 {
                     found.push((a, b, o as u32));
                 }
             };
-            for (start, end, i) in list {
-                let in_force = |&(active_end, _): &(NaiveDate, u32)| active_end >= start;
-                broad.retain(in_force);
-                for &(_, j) in &broad {
-                    meet(i, j, found);
+            // Keeps the instruments of `list` still in force at `start`, and compares `i`
+            // with them.
+            let visit = |list: &mut Vec<(NaiveDate, u32)>,
+                         start: NaiveDate,
+                         i: u32,
+                         known: bool,
+                         found: &mut Vec<(u32, u32, u32)>| {
+                list.retain(|&(active_end, _)| active_end >= start);
+                for &(_, j) in list.iter() {
+                    meet(i, j, known, found);
                 }
-                match facts[i as usize].bucket() {
-                    Some(key) => {
-                        let same = narrow.entry(key).or_default();
-                        same.retain(in_force);
-                        for &(_, j) in same.iter() {
-                            meet(i, j, found);
+            };
+            for (start, end, i) in list {
+                let me = &facts[i as usize];
+                // The sectors `i` names; `None` when it meets every sector.
+                let sectors = me.sectors().filter(|s| !s.is_empty());
+                visit(&mut wide, start, i, false, found);
+                match sectors {
+                    Some(sectors) => {
+                        for s in sectors {
+                            if let Some(list) = broad.get_mut(s) {
+                                visit(list, start, i, false, found);
+                            }
                         }
+                    }
+                    None => {
+                        for list in broad.values_mut() {
+                            visit(list, start, i, false, found);
+                        }
+                    }
+                }
+                match me.bucket() {
+                    Some((sector, region)) => {
+                        let same = narrow.entry(sector).or_default().entry(region).or_default();
+                        visit(same, start, i, true, found);
                         same.push((end, i));
                     }
                     None => {
-                        for same in narrow.values_mut() {
-                            same.retain(in_force);
-                            for &(_, j) in same.iter() {
-                                meet(i, j, found);
+                        let sweep_sector =
+                            |regions: &mut HashMap<u32, Vec<(NaiveDate, u32)>>,
+                             found: &mut Vec<(u32, u32, u32)>| {
+                                for (&region, list) in regions.iter_mut() {
+                                    if me.meets_region(region) {
+                                        visit(list, start, i, true, found);
+                                    }
+                                }
+                            };
+                        match sectors {
+                            Some(sectors) => {
+                                for s in sectors {
+                                    if let Some(regions) = narrow.get_mut(s) {
+                                        sweep_sector(regions, found);
+                                    }
+                                }
+                            }
+                            None => {
+                                for regions in narrow.values_mut() {
+                                    sweep_sector(regions, found);
+                                }
                             }
                         }
-                        broad.push((end, i));
+                        match sectors {
+                            Some([sector]) => broad.entry(*sector).or_default().push((end, i)),
+                            _ => wide.push((end, i)),
+                        }
                     }
                 }
             }
@@ -742,6 +788,24 @@ impl PairFacts {
                 _ => None,
             },
             None => None,
+        }
+    }
+
+    /// The interned sectors of the scope; `None` when no scope is declared.
+    fn sectors(&self) -> Option<&[u32]> {
+        self.scope.as_ref().map(|s| &*s.sectors)
+    }
+
+    /// Whether the scope reaches `region`, a region other than the national one: [`scopes_meet`]
+    /// for the regions of a narrow scope, once its sector is known to meet.
+    fn meets_region(&self, region: u32) -> bool {
+        match &self.scope {
+            Some(s) => {
+                s.regions.is_empty()
+                    || s.regions.contains(&self.national)
+                    || s.regions.contains(&region)
+            }
+            None => true,
         }
     }
 

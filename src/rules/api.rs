@@ -441,6 +441,87 @@ fn opposed_sides(min: i64) -> Fallible<Map> {
     Ok(out)
 }
 
+/// The connected components of the graph whose edges are `pairs` (`[[a, b], ...]`, ids
+/// or handles). Each component lists its ids in order of first appearance, and components
+/// come in the order their first ids appear: a script that groups look-alike pairs into
+/// clusters gets them without building a union-find of its own over maps.
+fn components(pairs: Array) -> Fallible<Array> {
+    use std::collections::HashMap;
+    fn find(parent: &mut [u32], x: u32) -> u32 {
+        let mut root = x;
+        while parent[root as usize] != root {
+            root = parent[root as usize];
+        }
+        let mut at = x;
+        while parent[at as usize] != root {
+            let next = parent[at as usize];
+            parent[at as usize] = root;
+            at = next;
+        }
+        root
+    }
+    let mut position: HashMap<String, u32> = HashMap::new();
+    let mut ids: Vec<ImmutableString> = Vec::new();
+    let mut parent: Vec<u32> = Vec::new();
+    for (n, item) in pairs.iter().enumerate() {
+        let shape = || {
+            format!(
+                "`components` takes an array of pairs such as [[a, b], [b, c]]; item {n} is {}",
+                describe_pair(item)
+            )
+        };
+        let ends = item.read_lock::<Array>().ok_or_else(shape)?;
+        if ends.len() != 2 || ends.iter().any(Dynamic::is_array) {
+            return Err(shape().into());
+        }
+        let mut roots = [0u32; 2];
+        for (k, end) in ends.iter().enumerate() {
+            let id = id_list(end)?.remove(0);
+            let next = ids.len() as u32;
+            let at = *position.entry(id).or_insert_with_key(|id| {
+                ids.push(id.as_str().into());
+                parent.push(next);
+                next
+            });
+            roots[k] = find(&mut parent, at);
+        }
+        // The root is the member seen first, so it leads its component.
+        let (low, high) = (roots[0].min(roots[1]), roots[0].max(roots[1]));
+        parent[high as usize] = low;
+    }
+    if (ids.len() as u64).saturating_mul(2 * std::mem::size_of::<Dynamic>() as u64) > room() {
+        return Err(out_of_room());
+    }
+    let mut slot = vec![u32::MAX; ids.len()];
+    let mut out: Vec<Array> = Vec::new();
+    for i in 0..ids.len() as u32 {
+        let root = find(&mut parent, i) as usize;
+        if slot[root] == u32::MAX {
+            slot[root] = out.len() as u32;
+            out.push(Array::new());
+        }
+        out[slot[root] as usize].push(Dynamic::from(ids[i as usize].clone()));
+    }
+    Ok(out.into_iter().map(Dynamic::from_array).collect())
+}
+
+/// What a script passed where a pair was expected, for the error of `components`.
+fn describe_pair(item: &Dynamic) -> String {
+    match item.read_lock::<Array>() {
+        Some(a) => format!("an array of {} items", a.len()),
+        None => match item.type_name() {
+            "()" => "()".into(),
+            "i64" => "an int".into(),
+            "f64" => "a float".into(),
+            name => {
+                let name = name.rsplit("::").next().unwrap_or(name);
+                let vowel = name.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']);
+                format!("{} {name}", if vowel { "an" } else { "a" })
+            }
+        },
+    }
+}
+
 /// The options map of `overlapping_pairs(min, #{...})`.
 fn pair_filter(options: &Map) -> Fallible<crate::graph::PairFilter> {
     const KEYS: [&str; 5] = ["min_cosine", "unlinked", "connected", "opposed", "unjoined"];
@@ -628,6 +709,11 @@ pub const FUNCTIONS: &[ApiDoc] = &[
         "joined(agency_a, agency_b, objective_id)",
         "bool",
         "whether a mechanism covering the objective joins the two agencies"
+    ),
+    doc!(
+        "components(pairs)",
+        "array of arrays of ids",
+        "connected components of the graph whose edges are the pairs (`[[a, b], …]`, ids or handles): each component lists its ids in order of first appearance, and components come in the order their first ids appear"
     ),
     doc!(
         "join(array, separator)",
@@ -1474,10 +1560,8 @@ fn register_questions(engine: &mut Engine) {
         Ok(g.acting_on(oi, min, max)
             .into_iter()
             .filter_map(|(i, _)| {
-                let index = g.model.instruments[i as usize]
-                    .targets
-                    .iter()
-                    .position(|t| t.objective.value == o)?;
+                // The first target on the objective, found by position rather than by id.
+                let index = g.target_vector(i).iter().position(|t| t.0 == oi)?;
                 Some(Dynamic::from(EffectRef {
                     g: g.clone(),
                     instrument: i,
@@ -1516,6 +1600,7 @@ fn register_questions(engine: &mut Engine) {
         pair_list(min, pair_filter(&options)?)
     });
     engine.register_fn("opposed_sides", opposed_sides);
+    engine.register_fn("components", components);
     engine.register_fn("agency_overlaps", |min: i64| -> Fallible<Map> {
         let g = graph()?;
         Ok(g.agency_overlaps(min.clamp(0, 3) as i8)
@@ -1651,21 +1736,28 @@ fn report(subjects: Dynamic, message: &str, options: Option<Map>) -> Fallible<()
         }
     }
     with(|c| -> Fallible<()> {
-        let mut located = Vec::with_capacity(ids.len());
+        let mut entities = Vec::with_capacity(ids.len());
         for id in &ids {
             let entity = c
                 .graph
                 .entity(id)
                 .ok_or_else(|| format!("report names unknown subject `{id}`"))?;
-            located.push(Subject {
-                id: id.clone(),
-                loc: Some(c.graph.loc_of(entity)),
-            });
+            entities.push(entity);
         }
+        // Past the cap a finding is only counted: a rule that reports tens of thousands
+        // does not pay for locating subjects it will not show.
         if c.findings.len() >= c.max_findings {
             c.cut += 1;
             return Ok(());
         }
+        let located = ids
+            .into_iter()
+            .zip(entities)
+            .map(|(id, entity)| Subject {
+                id,
+                loc: Some(c.graph.loc_of(entity)),
+            })
+            .collect();
         c.findings.push(Finding {
             rule: c.meta.id.clone(),
             name: c.meta.name.clone(),
@@ -1767,4 +1859,63 @@ pub fn resident_bytes() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     Some(pages * 4096)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Array {
+        list.iter()
+            .map(|(a, b)| Dynamic::from_array(vec![text(a), text(b)]))
+            .collect()
+    }
+
+    fn ids(components: &Array) -> Vec<Vec<String>> {
+        components
+            .iter()
+            .map(|c| {
+                c.read_lock::<Array>()
+                    .unwrap()
+                    .iter()
+                    .map(|id| id.to_string())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn components_keep_the_order_of_first_appearance() {
+        // x-y and c-d start apart; b-x then joins the first pair to the cluster of a.
+        let found = components(pairs(&[
+            ("c", "d"),
+            ("a", "b"),
+            ("x", "y"),
+            ("b", "x"),
+            ("e", "c"),
+            ("a", "a"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            ids(&found),
+            vec![vec!["c", "d", "e"], vec!["a", "b", "x", "y"]]
+        );
+        assert!(components(Array::new()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn components_reject_what_is_not_a_pair() {
+        let mut bad = pairs(&[("a", "b")]);
+        bad.push(Dynamic::from_array(vec![text("a")]));
+        let error = components(bad).unwrap_err().to_string();
+        assert!(
+            error.contains("`components` takes an array of pairs")
+                && error.contains("item 1 is an array of 1 items"),
+            "{error}"
+        );
+        let error = components(vec![Dynamic::from_int(3)])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("item 0 is an int"), "{error}");
+    }
 }
