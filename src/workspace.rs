@@ -242,7 +242,7 @@ fn read_node(
     ws: &mut Workspace,
     path: &std::path::Path,
     limits: &ReadLimits,
-) -> Option<load::Node> {
+) -> Option<load::Node<'static>> {
     let text = match load::read_text(path, limits) {
         Ok(text) => text,
         Err(e) => {
@@ -254,7 +254,7 @@ fn read_node(
     // The file is registered first so the parse can name it; the text moves in afterwards,
     // so a large file is never copied.
     let file = ws.sources.add(path.to_path_buf(), String::new());
-    let parsed = load::parse(&text, file, limits);
+    let parsed = load::parse(&text, file, limits).map(|node| node.map(load::Node::into_owned));
     ws.sources.set_text(file, text);
     match parsed {
         Ok(Some(node)) => Some(node),

@@ -60,7 +60,7 @@ fn to_json(node: &Node) -> serde_json::Value {
         Value::Bool(b) => (*b).into(),
         Value::Int(i) => (*i).into(),
         Value::Float(f) => (*f).into(),
-        Value::Str(s) => s.as_str().into(),
+        Value::Str(s) => s.as_ref().into(),
         Value::Seq(items) => items.iter().map(to_json).collect(),
         Value::Map(entries) => entries
             .iter()

@@ -10,9 +10,10 @@
 use super::ReadLimits;
 use super::yaml::{Loc, Node, Value};
 use granit_parser::{Event, Parser, ScalarStyle, Span};
+use std::borrow::Cow;
 
 /// The tree of `text`, or `None` when the file is not plain enough to be read here.
-pub(super) fn build(text: &str, file: u32, limits: &ReadLimits) -> Option<Node> {
+pub(super) fn build<'a>(text: &'a str, file: u32, limits: &ReadLimits) -> Option<Node<'a>> {
     let mut parser = Parser::new_from_str_with_options(text, parser_options(limits));
     let mut tree = Builder {
         file,
@@ -39,8 +40,8 @@ pub(super) fn build(text: &str, file: u32, limits: &ReadLimits) -> Option<Node> 
                     return None;
                 }
                 let value = match style {
-                    ScalarStyle::Plain => plain(&text)?,
-                    _ => Value::Str(text.into_owned()),
+                    ScalarStyle::Plain => plain(text)?,
+                    _ => Value::Str(text),
                 };
                 let loc = tree.loc(&span);
                 tree.add(Node { value, loc })?;
@@ -85,20 +86,20 @@ fn parser_options(limits: &ReadLimits) -> granit_parser::Options {
 }
 
 /// An open collection: its items so far, a key waiting for its value, and where it began.
-enum Frame {
-    Seq(Vec<Node>, Loc),
-    Map(Vec<(Node, Node)>, Option<Node>, Loc),
+enum Frame<'a> {
+    Seq(Vec<Node<'a>>, Loc),
+    Map(Vec<(Node<'a>, Node<'a>)>, Option<Node<'a>>, Loc),
 }
 
-struct Builder {
+struct Builder<'a> {
     file: u32,
-    stack: Vec<Frame>,
-    root: Option<Node>,
+    stack: Vec<Frame<'a>>,
+    root: Option<Node<'a>>,
     nodes_left: usize,
     max_depth: usize,
 }
 
-impl Builder {
+impl<'a> Builder<'a> {
     /// Where an event stands, computed as serde-saphyr computes it.
     fn loc(&self, span: &Span) -> Loc {
         let clamp = |n: usize| n.min(u32::MAX as usize) as u32;
@@ -120,7 +121,7 @@ impl Builder {
         Some(())
     }
 
-    fn open(&mut self, frame: Frame) -> Option<()> {
+    fn open(&mut self, frame: Frame<'a>) -> Option<()> {
         self.count()?;
         // A collection used as a key is not plain YAML.
         if let Some(Frame::Map(_, None, _)) = self.stack.last() {
@@ -153,12 +154,12 @@ impl Builder {
         self.place(node)
     }
 
-    fn add(&mut self, node: Node) -> Option<()> {
+    fn add(&mut self, node: Node<'a>) -> Option<()> {
         self.count()?;
         self.place(node)
     }
 
-    fn place(&mut self, node: Node) -> Option<()> {
+    fn place(&mut self, node: Node<'a>) -> Option<()> {
         match self.stack.last_mut() {
             None if self.root.is_none() => self.root = Some(node),
             None => return None,
@@ -167,7 +168,7 @@ impl Builder {
                 Some(key) => entries.push((key, node)),
                 // Only text keys are plain; `<<` is a merge key, which has a meaning.
                 None => match &node.value {
-                    Value::Str(text) if text != "<<" => *key = Some(node),
+                    Value::Str(text) if text.as_ref() != "<<" => *key = Some(node),
                     _ => return None,
                 },
             },
@@ -179,9 +180,9 @@ impl Builder {
 /// Whether two keys of a mapping have the same text. Keys are all text here, so text is
 /// what makes them the same.
 fn has_duplicate_key(entries: &[(Node, Node)]) -> bool {
-    fn text(node: &Node) -> &str {
+    fn text<'n>(node: &'n Node) -> &'n str {
         match &node.value {
-            Value::Str(s) => s.as_str(),
+            Value::Str(s) => s.as_ref(),
             _ => "",
         }
     }
@@ -196,53 +197,55 @@ fn has_duplicate_key(entries: &[(Node, Node)]) -> bool {
     keys.windows(2).any(|w| w[0] == w[1])
 }
 
+/// How a plain scalar reads: as its own text, or as another value.
+enum Reading {
+    Text,
+    Other(Value<'static>),
+}
+
 /// The value of a plain scalar, read as serde-saphyr reads it, or `None` when its reading
 /// is not certain here: the reference reader then decides.
-fn plain(text: &str) -> Option<Value> {
-    let Some(&first) = text.as_bytes().first() else {
-        return Some(Value::Null);
+fn plain(text: Cow<'_, str>) -> Option<Value<'_>> {
+    let reading = match text.as_bytes().first() {
+        None => Reading::Other(Value::Null),
+        Some(_) if text == "~" => Reading::Other(Value::Null),
+        Some(first) if first.is_ascii_alphabetic() => word(&text)?,
+        Some(first) if first.is_ascii_digit() || *first == b'-' => number(&text)?,
+        // Text that opens with any other character is never a number, boolean or null,
+        // except for these, which have meanings of their own.
+        Some(b'+' | b'.' | b'~' | b'<' | b'=' | b'!' | b'&' | b'*') => return None,
+        Some(_) => Reading::Text,
     };
-    if text == "~" {
-        return Some(Value::Null);
-    }
-    if first.is_ascii_alphabetic() {
-        return word(text);
-    }
-    if first.is_ascii_digit() || first == b'-' {
-        return number(text);
-    }
-    // Text that opens with any other character is never a number, boolean or null,
-    // except for these, which have meanings of their own.
-    if matches!(first, b'+' | b'.' | b'~' | b'<' | b'=' | b'!' | b'&' | b'*') {
-        return None;
-    }
-    Some(Value::Str(text.to_owned()))
+    Some(match reading {
+        Reading::Text => Value::Str(text),
+        Reading::Other(value) => value,
+    })
 }
 
 /// Plain text opening with a letter: a YAML 1.1 boolean, null, or text.
-fn word(text: &str) -> Option<Value> {
+fn word(text: &str) -> Option<Reading> {
     if text.len() > 8 {
-        return Some(Value::Str(text.to_owned()));
+        return Some(Reading::Text);
     }
     let is = |w: &str| text.eq_ignore_ascii_case(w);
     if is("true") || is("yes") || is("y") || is("on") {
-        return Some(Value::Bool(true));
+        return Some(Reading::Other(Value::Bool(true)));
     }
     if is("false") || is("no") || is("n") || is("off") {
-        return Some(Value::Bool(false));
+        return Some(Reading::Other(Value::Bool(false)));
     }
     if matches!(text, "null" | "Null" | "NULL") {
-        return Some(Value::Null);
+        return Some(Reading::Other(Value::Null));
     }
     if is("null") || is("nan") || is("inf") || is("infinity") {
         return None;
     }
-    Some(Value::Str(text.to_owned()))
+    Some(Reading::Text)
 }
 
 /// Plain text opening with a digit or minus: a decimal integer, a decimal fraction, a date
 /// (which stays text), or declined.
-fn number(text: &str) -> Option<Value> {
+fn number(text: &str) -> Option<Reading> {
     let unsigned = text.strip_prefix('-').unwrap_or(text);
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let no_leading_zero = |s: &str| s == "0" || !s.starts_with('0');
@@ -250,7 +253,7 @@ fn number(text: &str) -> Option<Value> {
         if text.starts_with('-') && unsigned == "0" {
             return None;
         }
-        return text.parse().ok().map(Value::Int);
+        return text.parse().ok().map(|n| Reading::Other(Value::Int(n)));
     }
     if let Some((whole, fraction)) = unsigned.split_once('.')
         && digits(whole)
@@ -258,7 +261,7 @@ fn number(text: &str) -> Option<Value> {
         && no_leading_zero(whole)
         && text.len() <= 24
     {
-        return text.parse().ok().map(Value::Float);
+        return text.parse().ok().map(|x| Reading::Other(Value::Float(x)));
     }
     let b = text.as_bytes();
     let is_date = b.len() == 10
@@ -267,7 +270,7 @@ fn number(text: &str) -> Option<Value> {
         && [0, 1, 2, 3, 5, 6, 8, 9]
             .iter()
             .all(|&i| b[i].is_ascii_digit());
-    is_date.then(|| Value::Str(text.to_owned()))
+    is_date.then_some(Reading::Text)
 }
 
 #[cfg(test)]
@@ -275,7 +278,7 @@ mod tests {
     use super::*;
 
     /// The tree serde-saphyr reads, with the file set as the fast path sets it.
-    fn reference(text: &str) -> Option<Node> {
+    fn reference(text: &str) -> Option<Node<'_>> {
         super::super::parse_by_reference(text, 3, &ReadLimits::default())
             .ok()
             .flatten()

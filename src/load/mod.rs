@@ -280,7 +280,11 @@ pub fn read_text(path: &Path, limits: &ReadLimits) -> Result<String, ReadError> 
 /// Parses one file's text into a located tree. `None` for a file with no content. Plain
 /// YAML is read straight from the parser's events; anything else, and every error, goes
 /// through serde-saphyr ([`parse_by_reference`]), with the same result.
-pub fn parse(text: &str, file: u32, limits: &ReadLimits) -> Result<Option<Node>, Box<Diagnostic>> {
+pub fn parse<'a>(
+    text: &'a str,
+    file: u32,
+    limits: &ReadLimits,
+) -> Result<Option<Node<'a>>, Box<Diagnostic>> {
     if text.trim().is_empty() || only_comments(text) {
         return Ok(None);
     }
@@ -292,11 +296,11 @@ pub fn parse(text: &str, file: u32, limits: &ReadLimits) -> Result<Option<Node>,
 
 /// Parses through serde-saphyr alone: the reference that [`parse`] must agree with on
 /// every input.
-pub fn parse_by_reference(
-    text: &str,
+pub fn parse_by_reference<'a>(
+    text: &'a str,
     file: u32,
     limits: &ReadLimits,
-) -> Result<Option<Node>, Box<Diagnostic>> {
+) -> Result<Option<Node<'a>>, Box<Diagnostic>> {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = limits.max_depth;
     budget.max_nodes = limits.max_nodes;
@@ -321,7 +325,7 @@ pub fn parse_by_reference(
 }
 
 /// The tree, or an error at its first string or key longer than the limit.
-fn checked_text(node: Node, limits: &ReadLimits) -> Result<Node, Box<Diagnostic>> {
+fn checked_text<'a>(node: Node<'a>, limits: &ReadLimits) -> Result<Node<'a>, Box<Diagnostic>> {
     match longest_text_over(&node, limits.max_text_bytes) {
         Some((loc, len)) => Err(Box::new(text_too_long(loc, len, limits))),
         None => Ok(node),
@@ -500,7 +504,7 @@ pub fn loc_at(text: &str, file: u32, line: u32, col: u32) -> Loc {
 mod tests {
     use super::*;
 
-    fn parse_ok(text: &str) -> Node {
+    fn parse_ok(text: &str) -> Node<'_> {
         parse(text, 0, &ReadLimits::default()).unwrap().unwrap()
     }
 

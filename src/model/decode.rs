@@ -81,12 +81,12 @@ impl<T: Decode> Decode for Located<T> {
 }
 
 /// Any YAML value, kept as it is for a later stage to decode.
-impl Decode for Node {
+impl Decode for Node<'static> {
     fn expected() -> String {
         "a YAML value".into()
     }
     fn decode(node: &Node, _: &mut Decoder) -> Option<Self> {
-        Some(node.clone())
+        Some(node.clone().into_owned())
     }
 }
 
@@ -96,7 +96,7 @@ impl Decode for String {
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
         match &node.value {
-            Value::Str(s) => Some(s.clone()),
+            Value::Str(s) => Some(s.as_ref().to_owned()),
             // Plain scalars such as `2024` or `true` are meant as text where text is expected.
             Value::Int(_) | Value::Float(_) | Value::Bool(_) => node.scalar_text(),
             _ => {
@@ -261,8 +261,8 @@ pub fn assemble<T>(build: impl FnOnce() -> Option<T>) -> Option<T> {
 /// Reads the fields of one mapping. Every field asked for becomes a known key; keys left
 /// over at [`Fields::finish`] are reported as unknown, with the closest known key.
 pub struct Fields<'n> {
-    node: &'n Node,
-    entries: &'n [(Node, Node)],
+    node: &'n Node<'n>,
+    entries: &'n [(Node<'n>, Node<'n>)],
     used: Vec<bool>,
     known: Vec<&'static str>,
     /// What the mapping describes, e.g. "instrument `tradein`", for messages.
@@ -289,7 +289,7 @@ impl<'n> Fields<'n> {
     }
 
     /// The raw value under `key`, marking the key as known and used.
-    pub fn raw(&mut self, key: &'static str) -> Option<&'n Node> {
+    pub fn raw(&mut self, key: &'static str) -> Option<&'n Node<'n>> {
         self.known.push(key);
         let index = self
             .entries
@@ -392,7 +392,7 @@ mod tests {
     use super::*;
     use crate::load::{ReadLimits, parse};
 
-    fn node(text: &str) -> Node {
+    fn node(text: &str) -> Node<'_> {
         parse(text, 0, &ReadLimits::default()).unwrap().unwrap()
     }
 

@@ -279,7 +279,7 @@ fn param_value(node: &Node, d: &mut Decoder) -> Option<ParamValue> {
         Value::Bool(b) => Some(ParamValue::Bool(*b)),
         Value::Int(i) => Some(ParamValue::Int(*i)),
         Value::Float(f) => Some(ParamValue::Float(*f)),
-        Value::Str(s) => Some(ParamValue::Str(s.clone())),
+        Value::Str(s) => Some(ParamValue::Str(s.as_ref().to_owned())),
         Value::Seq(items) => items
             .iter()
             .map(|i| param_value(i, d))

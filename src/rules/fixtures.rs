@@ -27,7 +27,7 @@ struct Head {
     expect: Vec<Vec<Located<String>>>,
     package: Option<Located<String>>,
     params: Params,
-    workspace: Node,
+    workspace: Node<'static>,
 }
 
 impl Decode for Head {
