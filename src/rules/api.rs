@@ -1136,17 +1136,17 @@ fn instrument_domain(inst: &InstrumentRef) -> Dynamic {
     let objective = model
         .primary_objective
         .as_ref()
-        .map(|p| p.value.clone())
+        .map(|p| p.value.as_str())
         .or_else(|| {
             model
                 .targets
                 .iter()
                 .max_by_key(|t| t.effect.value.0)
                 .filter(|t| t.effect.value.0 > 0)
-                .map(|t| t.objective.value.clone())
+                .map(|t| t.objective.value.as_str())
         });
     objective
-        .and_then(|o| g.objective_ix.get(&o))
+        .and_then(|o| g.objective_ix.get(o))
         .map_or(Dynamic::UNIT, |&o| {
             text(g.model.objectives[o as usize].domain.as_str())
         })
