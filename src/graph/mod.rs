@@ -114,7 +114,7 @@ pub struct PolicyGraph {
     /// Overlapping pairs by minimum effect, computed once and shared by the rules that ask.
     pairs: std::sync::Mutex<HashMap<(i8, questions::FilterKey), PairSlot>>,
     /// Pairs of agencies (lower index first) joined by a mechanism, with the mechanisms.
-    pub joined: HashMap<(u32, u32), Vec<u32>>,
+    pub joined: questions::NumberMap<(u32, u32), Vec<u32>>,
     /// Objective interactions: from objective to (objective, score).
     pub interactions_from: Vec<Vec<(u32, i8)>>,
     /// The package under review, if any, and what lies in its scope.
@@ -177,7 +177,7 @@ impl PolicyGraph {
             coverage: Vec::new(),
             pairs: Default::default(),
             children: vec![Vec::new(); model.objectives.len()],
-            joined: HashMap::new(),
+            joined: Default::default(),
             interactions_from: vec![Vec::new(); model.objectives.len()],
             objective_in_scope: vec![true; model.objectives.len()],
             instrument_in_scope: vec![true; model.instruments.len()],

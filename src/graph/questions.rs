@@ -7,6 +7,36 @@ use chrono::NaiveDate;
 use petgraph::visit::EdgeRef;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
+/// A hasher for small numbers (interned names, agency positions): the standard maps'
+/// SipHash, built against hostile keys, cost more than the comparisons these maps serve in
+/// the pair sweep, and the keys here are Concord's own numbers, not input text.
+#[derive(Clone, Copy, Default)]
+pub struct NumberHasher(u64);
+
+impl std::hash::Hasher for NumberHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        // The multiply spreads a small number into the high bits, which the map reads.
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+/// A map keyed by small numbers, hashed with [`NumberHasher`].
+pub type NumberMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<NumberHasher>>;
+
 /// Two instruments that act on the same objectives at the same time and place.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pair {
@@ -123,8 +153,9 @@ impl PolicyGraph {
             // Whether a broad scope meets a whole bucket is decided once for the bucket, and
             // two scopes of one bucket meet without being compared.
             let mut wide: Vec<(NaiveDate, u32)> = Vec::new();
-            let mut broad: HashMap<u32, Vec<(NaiveDate, u32)>> = HashMap::new();
-            let mut narrow: HashMap<u32, HashMap<u32, Vec<(NaiveDate, u32)>>> = HashMap::new();
+            let mut broad: NumberMap<u32, Vec<(NaiveDate, u32)>> = NumberMap::default();
+            let mut narrow: NumberMap<u32, NumberMap<u32, Vec<(NaiveDate, u32)>>> =
+                NumberMap::default();
             let meet = |i: u32, j: u32, known: bool, found: &mut Vec<(u32, u32, u32)>| {
                 let (a, b) = (i.min(j), i.max(j));
                 if (known || facts[a as usize].scope_meets(&facts[b as usize]))
@@ -172,7 +203,7 @@ impl PolicyGraph {
                     }
                     None => {
                         let sweep_sector =
-                            |regions: &mut HashMap<u32, Vec<(NaiveDate, u32)>>,
+                            |regions: &mut NumberMap<u32, Vec<(NaiveDate, u32)>>,
                              found: &mut Vec<(u32, u32, u32)>| {
                                 for (&region, list) in regions.iter_mut() {
                                     if me.meets_region(region) {
@@ -724,8 +755,23 @@ impl PolicyGraph {
                 return false;
             }
         }
+        // `unjoined` needs an agency of each side in one government: a test that does not
+        // depend on the objectives, so most pairs of a national workspace (agencies of
+        // different provinces) are dropped in the sweep instead of being stored first.
+        if filter.unjoined && !self.share_a_government(a, b) {
+            return false;
+        }
         // Last, as the dearest test.
         filter.min_cosine.is_none_or(|min| self.cosine(a, b) >= min)
+    }
+
+    /// Some agency of one and some other agency of the other belong to the same government.
+    fn share_a_government(&self, a: u32, b: u32) -> bool {
+        let (oa, ob) = (self.owner_set(a), self.owner_set(b));
+        oa.iter().any(|&x| {
+            ob.iter()
+                .any(|&y| x != y && self.government(x) == self.government(y))
+        })
     }
 
     /// Some agency of one and some other agency of the other, of the same government, are

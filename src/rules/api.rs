@@ -384,14 +384,8 @@ fn opposed_sides(min: i64) -> Fallible<Map> {
             if !g.objective_in_scope[o as usize] {
                 continue;
             }
-            let objective = &g.model.objectives[o as usize].id.value;
-            let effect = |i: u32| {
-                g.model.instruments[i as usize]
-                    .targets
-                    .iter()
-                    .find(|t| &t.objective.value == objective)
-                    .map(|t| t.effect.value.0)
-            };
+            // The first target on the objective, found by position rather than by id.
+            let effect = |i: u32| g.target_vector(i).iter().find(|t| t.0 == o).map(|t| t.1);
             let (Some(eu), Some(ed)) = (effect(up), effect(down)) else {
                 continue;
             };
@@ -1142,17 +1136,17 @@ fn instrument_domain(inst: &InstrumentRef) -> Dynamic {
     let objective = model
         .primary_objective
         .as_ref()
-        .map(|p| p.value.clone())
+        .map(|p| p.value.as_str())
         .or_else(|| {
             model
                 .targets
                 .iter()
                 .max_by_key(|t| t.effect.value.0)
                 .filter(|t| t.effect.value.0 > 0)
-                .map(|t| t.objective.value.clone())
+                .map(|t| t.objective.value.as_str())
         });
     objective
-        .and_then(|o| g.objective_ix.get(&o))
+        .and_then(|o| g.objective_ix.get(o))
         .map_or(Dynamic::UNIT, |&o| {
             text(g.model.objectives[o as usize].domain.as_str())
         })
