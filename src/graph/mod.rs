@@ -8,7 +8,7 @@ pub use questions::{
     AgencyOverlap, Assignment, Matching, Pair, PairFilter, horizons_meet, scopes_meet,
 };
 
-use crate::model::{Model, Package};
+use crate::model::Model;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -127,6 +127,16 @@ pub struct PolicyGraph {
     governments: std::sync::OnceLock<Vec<u32>>,
     target_vectors: std::sync::OnceLock<Vec<Vec<(u32, i8)>>>,
     pair_facts: std::sync::OnceLock<Vec<questions::PairFacts>>,
+}
+
+/// Adds `i` to the list under `key`, copying the key only the first time it is seen.
+fn push_under(index: &mut HashMap<String, Vec<u32>>, key: &str, i: u32) {
+    match index.get_mut(key) {
+        Some(list) => list.push(i),
+        None => {
+            index.insert(key.to_owned(), vec![i]);
+        }
+    }
 }
 
 fn index_of<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<String, u32> {
@@ -275,9 +285,11 @@ impl PolicyGraph {
         let objective = |g: &Self, id: &str| g.objective_ix.get(id).map(|&i| Entity::Objective(i));
         let instrument =
             |g: &Self, id: &str| g.instrument_ix.get(id).map(|&i| Entity::Instrument(i));
-        for i in 0..self.model.instruments.len() {
+        // The model is set aside while the indexes beside it are filled, so that its
+        // entities are read in place rather than copied one by one.
+        let model = std::mem::take(&mut self.model);
+        for (i, inst) in model.instruments.iter().enumerate() {
             let this = Entity::Instrument(i as u32);
-            let inst = self.model.instruments[i].clone();
             if let Some(Entity::Agency(a)) = agency(self, &inst.owner) {
                 self.by_owner[a as usize].push(i as u32);
                 self.edge(Entity::Agency(a), Some(this), Relation::Owns);
@@ -302,16 +314,10 @@ impl PolicyGraph {
             }
             if let Some(scope) = &inst.scope {
                 for sector in &scope.sectors {
-                    self.by_sector
-                        .entry(sector.value.clone())
-                        .or_default()
-                        .push(i as u32);
+                    push_under(&mut self.by_sector, &sector.value, i as u32);
                 }
                 for region in &scope.regions {
-                    self.by_region
-                        .entry(region.value.clone())
-                        .or_default()
-                        .push(i as u32);
+                    push_under(&mut self.by_region, &region.value, i as u32);
                 }
             }
             if let Some(envelope) = inst.budget.as_ref().and_then(|b| b.envelope.as_ref())
@@ -321,22 +327,18 @@ impl PolicyGraph {
                 self.edge(this, Some(Entity::Envelope(e)), Relation::FundedBy);
             }
             for (links, relation) in [
-                (inst.requires.clone(), Relation::Requires),
-                (
-                    inst.continues.iter().cloned().collect(),
-                    Relation::Continues,
-                ),
-                (inst.replaces.iter().cloned().collect(), Relation::Replaces),
-                (inst.coordinated_with.clone(), Relation::CoordinatedWith),
+                (inst.requires.as_slice(), Relation::Requires),
+                (inst.continues.as_slice(), Relation::Continues),
+                (inst.replaces.as_slice(), Relation::Replaces),
+                (inst.coordinated_with.as_slice(), Relation::CoordinatedWith),
             ] {
                 for link in links {
-                    let to = instrument(self, &link);
+                    let to = instrument(self, link);
                     self.edge(this, to, relation);
                 }
             }
         }
-        for o in 0..self.model.objectives.len() {
-            let obj = self.model.objectives[o].clone();
+        for (o, obj) in model.objectives.iter().enumerate() {
             if let Some(&p) = obj
                 .parent
                 .as_ref()
@@ -362,7 +364,7 @@ impl PolicyGraph {
                 );
             }
         }
-        for interaction in self.model.interactions.clone() {
+        for interaction in &model.interactions {
             let (from, to) = (
                 self.ids.get(interaction.from.as_str()).copied(),
                 self.ids.get(interaction.to.as_str()).copied(),
@@ -374,8 +376,7 @@ impl PolicyGraph {
                 self.edge(from, to, Relation::Interacts(interaction.score.value.0));
             }
         }
-        for m in 0..self.model.mechanisms.len() {
-            let mech = self.model.mechanisms[m].clone();
+        for (m, mech) in model.mechanisms.iter().enumerate() {
             let members: Vec<u32> = mech
                 .members
                 .iter()
@@ -399,8 +400,7 @@ impl PolicyGraph {
                 self.edge(Entity::Mechanism(m as u32), to, Relation::Covers);
             }
         }
-        for p in 0..self.model.packages.len() {
-            let package: Package = self.model.packages[p].clone();
+        for (p, package) in model.packages.iter().enumerate() {
             for member in package.instruments.iter().chain(&package.objectives) {
                 let from = self.ids.get(member.as_str()).copied();
                 if let Some(from) = from {
@@ -408,6 +408,7 @@ impl PolicyGraph {
                 }
             }
         }
+        self.model = model;
     }
 
     fn set_scope(&mut self) {
