@@ -1495,7 +1495,12 @@ fn id_list(value: &Dynamic) -> Fallible<Vec<String>> {
     if let Some(array) = value.clone().try_cast::<Array>() {
         return array
             .iter()
-            .map(|v| id_list(v).map(|mut l| l.remove(0)))
+            .map(|v| {
+                id_list(v)?.into_iter().next().ok_or_else(|| {
+                    "expected an id or an array of ids, found an empty array inside the array"
+                        .into()
+                })
+            })
             .collect();
     }
     // A handle of any kind stands for its id.
@@ -1895,6 +1900,18 @@ mod tests {
             vec![vec!["c", "d", "e"], vec!["a", "b", "x", "y"]]
         );
         assert!(components(Array::new()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_empty_array_inside_ids_is_an_error_not_a_panic() {
+        let nested = Dynamic::from_array(vec![Dynamic::from_array(Array::new())]);
+        let error = id_list(&nested).unwrap_err().to_string();
+        assert!(
+            error.contains("found an empty array inside the array"),
+            "{error}"
+        );
+        let ids = Dynamic::from_array(vec![text("a"), Dynamic::from_array(vec![text("b")])]);
+        assert_eq!(id_list(&ids).unwrap(), vec!["a", "b"]);
     }
 
     #[test]
