@@ -2,7 +2,7 @@
 //! that let rules ask set-level questions without scanning: instruments by objective,
 //! owner, sector, region and envelope; objective trees; agencies joined by mechanisms.
 
-mod questions;
+pub(crate) mod questions;
 
 pub use questions::{
     AgencyOverlap, Assignment, Matching, Pair, PairFilter, horizons_meet, scopes_meet,

@@ -326,19 +326,6 @@ impl PolicyGraph {
     fn instrument_groups(&self) -> Vec<u32> {
         let n = self.model.instruments.len();
         let mut parent: Vec<u32> = (0..n as u32).collect();
-        fn find(parent: &mut [u32], x: u32) -> u32 {
-            let mut root = x;
-            while parent[root as usize] != root {
-                root = parent[root as usize];
-            }
-            let mut at = x;
-            while parent[at as usize] != root {
-                let next = parent[at as usize];
-                parent[at as usize] = root;
-                at = next;
-            }
-            root
-        }
         let union = |parent: &mut Vec<u32>, a: u32, b: u32| {
             let (ra, rb) = (find(parent, a), find(parent, b));
             if ra != rb {
@@ -593,6 +580,22 @@ fn assign(instruments: &[u32], objectives: &[u32], edges: &[(u32, u32, i8)]) -> 
             })
         })
         .collect()
+}
+
+/// The root of `x` in a union-find forest kept as parent positions, compressing the path
+/// on the way.
+pub(crate) fn find(parent: &mut [u32], x: u32) -> u32 {
+    let mut root = x;
+    while parent[root as usize] != root {
+        root = parent[root as usize];
+    }
+    let mut at = x;
+    while parent[at as usize] != root {
+        let next = parent[at as usize];
+        parent[at as usize] = root;
+        at = next;
+    }
+    root
 }
 
 /// A [`PairFilter`] as a key for the cache of answers.

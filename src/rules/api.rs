@@ -440,20 +440,8 @@ fn opposed_sides(min: i64) -> Fallible<Map> {
 /// come in the order their first ids appear: a script that groups look-alike pairs into
 /// clusters gets them without building a union-find of its own over maps.
 fn components(pairs: Array) -> Fallible<Array> {
+    use crate::graph::questions::find;
     use std::collections::HashMap;
-    fn find(parent: &mut [u32], x: u32) -> u32 {
-        let mut root = x;
-        while parent[root as usize] != root {
-            root = parent[root as usize];
-        }
-        let mut at = x;
-        while parent[at as usize] != root {
-            let next = parent[at as usize];
-            parent[at as usize] = root;
-            at = next;
-        }
-        root
-    }
     let mut position: HashMap<String, u32> = HashMap::new();
     let mut ids: Vec<ImmutableString> = Vec::new();
     let mut parent: Vec<u32> = Vec::new();
