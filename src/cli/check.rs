@@ -169,7 +169,7 @@ pub fn run(args: Args, style: Style) -> Outcome {
             Err(message) => return usage(format!("`{}`: {message}", path.display())),
         }
     }
-    let result = check::check(&options);
+    let result = super::FreedAside::new(check::check(&options));
     options.progress.tell(check::Progress::Finished);
     let fail_on = args
         .fail_on

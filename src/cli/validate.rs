@@ -24,7 +24,7 @@ enum Format {
 
 pub fn run(args: Args, style: Style) -> Outcome {
     let paths = super::paths_or_here(args.paths);
-    let ws = workspace::load(&paths, &ReadLimits::default());
+    let ws = super::FreedAside::new(workspace::load(&paths, &ReadLimits::default()));
     let code = if ws.has_errors() {
         exit::BAD_INPUT
     } else {
