@@ -368,8 +368,11 @@ fn opposed_sides(min: i64) -> Fallible<Map> {
     )?;
     let g = list.g.clone();
     let min = min.clamp(0, 3) as i8;
-    // objective → instrument → (is expansionary, effect)
-    let mut sides: BTreeMap<u32, BTreeMap<&str, (bool, i8, u32)>> = BTreeMap::new();
+    // objective → (instrument, is expansionary, effect), one row per pair and objective:
+    // gathered as numbers and sorted once per objective, since a national workspace has
+    // hundreds of thousands of opposed pairs and ordering them by id text as they come
+    // cost more than finding them.
+    let mut sides: BTreeMap<u32, Vec<(u32, bool, i8)>> = BTreeMap::new();
     for pair in list.pairs.iter() {
         let expansionary = g.model.instruments[pair.a as usize]
             .stance
@@ -393,19 +396,23 @@ fn opposed_sides(min: i64) -> Fallible<Map> {
                 continue;
             }
             let side = sides.entry(o).or_default();
-            let id = |i: u32| g.model.instruments[i as usize].id.value.as_str();
-            side.insert(id(up), (true, eu, up));
-            side.insert(id(down), (false, ed, down));
+            side.push((up, true, eu));
+            side.push((down, false, ed));
         }
     }
+    let id = |i: u32| g.model.instruments[i as usize].id.value.as_str();
     let mut out = Map::new();
-    for (o, members) in sides {
+    for (o, mut members) in sides {
+        // An instrument's row is the same in every pair it is part of.
+        members.sort_unstable();
+        members.dedup_by_key(|m| m.0);
+        members.sort_unstable_by(|x, y| id(x.0).cmp(id(y.0)));
         let (mut up, mut down) = (Array::new(), Array::new());
         let (mut up_owners, mut down_owners, mut owners) =
             (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
-        for (&id, &(expansionary, effect, i)) in &members {
+        for &(i, expansionary, effect) in &members {
             let inst = &g.model.instruments[i as usize];
-            let row = Dynamic::from_array(vec![text(id), Dynamic::from_int(effect as i64)]);
+            let row = Dynamic::from_array(vec![text(id(i)), Dynamic::from_int(effect as i64)]);
             if expansionary {
                 up.push(row);
                 up_owners.insert(inst.owner.value.as_str());
@@ -427,10 +434,10 @@ fn opposed_sides(min: i64) -> Fallible<Map> {
         side.insert("owners".into(), texts(owners));
         side.insert(
             "members".into(),
-            Dynamic::from_array(members.keys().map(|id| text(id)).collect()),
+            Dynamic::from_array(members.iter().map(|m| text(id(m.0))).collect()),
         );
-        let id = g.model.objectives[o as usize].id.value.as_str().into();
-        out.insert(id, Dynamic::from_map(side));
+        let objective = g.model.objectives[o as usize].id.value.as_str().into();
+        out.insert(objective, Dynamic::from_map(side));
     }
     Ok(out)
 }
