@@ -221,6 +221,75 @@ fn a_rule_dropped_into_a_folder_runs_without_rebuilding() {
     assert_eq!(run.json()["counts"]["total"], 5);
 }
 
+#[test]
+fn room_tells_a_rule_how_many_findings_are_still_shown() {
+    let dir = one_rule(
+        "extra",
+        "X902",
+        "room-left",
+        "for a in agencies() {\n    let left = room();\n    report(a.id, if left > 0 { `agency ${a.id} with room ${left}` } else { \"\" });\n}\n",
+    );
+    std::fs::create_dir(dir.path().join("ws")).unwrap();
+    std::fs::rename(dir.path().join("ws.yaml"), dir.path().join("ws/ws.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("ws/concord.yaml"),
+        "limits:\n  findings_per_rule: 2\n",
+    )
+    .unwrap();
+    let run = run_in(
+        dir.path(),
+        &[
+            "check", "ws", "--rules", "extra", "--select", "X902", "--format", "json",
+        ],
+    );
+    let json = run.json();
+    let mut rooms: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["message"].as_str()?.split(" with room ").nth(1))
+        .collect();
+    rooms.sort();
+    // Two of the five agencies are shown; the three reported past the cap are counted.
+    assert_eq!(rooms, ["1", "2"], "{}", run.stdout);
+    assert_eq!(json["truncated"][0]["rule"], "X902");
+    assert_eq!(json["truncated"][0]["dropped"], 3);
+}
+
+#[test]
+fn count_acting_on_counts_what_acting_on_returns() {
+    let body = r#"let counted = 0;
+let first = ();
+for o in objectives() {
+    if first == () { first = o.id; }
+    for lo in -3..=3 {
+        if count_acting_on(o.id, lo) != acting_on(o.id, lo).len() { report(o.id, `differs at ${lo}`); }
+        for hi in lo..=3 {
+            let n = count_acting_on(o, lo, hi);
+            if n != acting_on(o, lo, hi).len() { report(o.id, `differs at ${lo}..${hi}`); }
+            counted += n;
+        }
+    }
+}
+report(first, `counted ${counted}`);
+"#;
+    let dir = one_rule("extra", "X903", "count-acting-on", body);
+    let run = run_in(
+        dir.path(),
+        &[
+            "check", "ws.yaml", "--rules", "extra", "--select", "X903", "--format", "json",
+        ],
+    );
+    let json = run.json();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{}", run.stdout);
+    let message = findings[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("counted ") && message != "counted 0",
+        "{message}"
+    );
+}
+
 fn hostile(rule: &str) -> common::Run {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("hostile");

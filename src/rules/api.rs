@@ -650,6 +650,16 @@ pub const FUNCTIONS: &[ApiDoc] = &[
         "in-scope instruments' effects on an objective within min..=max"
     ),
     doc!(
+        "count_acting_on(objective, min_effect)",
+        "int",
+        "how many effects `acting_on(objective, min_effect)` returns, without building them"
+    ),
+    doc!(
+        "count_acting_on(objective, min_effect, max_effect)",
+        "int",
+        "how many effects `acting_on(objective, min_effect, max_effect)` returns, without building them"
+    ),
+    doc!(
         "overlapping_pairs(min_abs_effect)",
         "iterable of Pair",
         "in-scope instrument pairs sharing an in-scope objective (|effect| ≥ min), overlapping in time and scope; found by index, never by comparing all pairs"
@@ -723,6 +733,11 @@ pub const FUNCTIONS: &[ApiDoc] = &[
         "report(subjects, message, options)",
         "()",
         "as above, with `#{severity: \"high\", help: \"…\", path: [ids]}`"
+    ),
+    doc!(
+        "room()",
+        "int",
+        "how many more findings this rule may report before its cap (`limits.findings_per_rule`); past the cap `report` only counts, so a rule with thousands of findings can report the rest with an empty message and not build text no one will see"
     ),
 ];
 
@@ -1545,24 +1560,38 @@ fn register_questions(engine: &mut Engine) {
         let g = graph()?;
         in_scope_of(&g.by_region, region)
     });
-    fn effects(o: &str, min: i64, max: i64) -> Fallible<Array> {
-        let g = graph()?;
+    /// The instruments acting on `o` within `min..=max`, each with the position of its
+    /// first target on `o` (found by position rather than by id).
+    fn effect_positions(
+        g: &PolicyGraph,
+        o: &str,
+        min: i64,
+        max: i64,
+    ) -> Fallible<Vec<(u32, usize)>> {
         let Some(&oi) = g.objective_ix.get(o) else {
             return Err(format!("unknown objective `{o}`").into());
         };
         let (min, max) = (min.clamp(-3, 3) as i8, max.clamp(-3, 3) as i8);
         Ok(g.acting_on(oi, min, max)
             .into_iter()
-            .filter_map(|(i, _)| {
-                // The first target on the objective, found by position rather than by id.
-                let index = g.target_vector(i).iter().position(|t| t.0 == oi)?;
-                Some(Dynamic::from(EffectRef {
+            .filter_map(|(i, _)| Some((i, g.target_vector(i).iter().position(|t| t.0 == oi)?)))
+            .collect())
+    }
+    fn effects(o: &str, min: i64, max: i64) -> Fallible<Array> {
+        let g = graph()?;
+        Ok(effect_positions(&g, o, min, max)?
+            .into_iter()
+            .map(|(instrument, index)| {
+                Dynamic::from(EffectRef {
                     g: g.clone(),
-                    instrument: i,
+                    instrument,
                     index,
-                }))
+                })
             })
             .collect())
+    }
+    fn count_effects(o: &str, min: i64, max: i64) -> Fallible<i64> {
+        Ok(effect_positions(&*graph()?, o, min, max)?.len() as i64)
     }
     fn one_id(value: &Dynamic) -> Fallible<String> {
         match id_list(value)?.as_slice() {
@@ -1576,6 +1605,13 @@ fn register_questions(engine: &mut Engine) {
     engine.register_fn(
         "acting_on",
         |o: Dynamic, min: i64, max: i64| -> Fallible<Array> { effects(&one_id(&o)?, min, max) },
+    );
+    engine.register_fn("count_acting_on", |o: Dynamic, min: i64| -> Fallible<i64> {
+        count_effects(&one_id(&o)?, min, 3)
+    });
+    engine.register_fn(
+        "count_acting_on",
+        |o: Dynamic, min: i64, max: i64| -> Fallible<i64> { count_effects(&one_id(&o)?, min, max) },
     );
     engine.register_type_with_name::<PairList>("PairList");
     engine.register_iterator::<PairList>();
@@ -1777,6 +1813,9 @@ fn register_helpers(engine: &mut Engine) {
 }
 
 fn register_reporting(engine: &mut Engine) {
+    engine.register_fn("room", || -> Fallible<i64> {
+        with(|c| c.max_findings.saturating_sub(c.findings.len()) as i64)
+    });
     engine.register_fn("report", |subjects: Dynamic, message: &str| {
         report(subjects, message, None)
     });
