@@ -768,28 +768,29 @@ impl PolicyGraph {
         filter.min_cosine.is_none_or(|min| self.cosine(a, b) >= min)
     }
 
+    /// The pairs of an agency of one and another agency of the other that belong to the
+    /// same government.
+    fn fellow_agencies(&self, a: u32, b: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let (oa, ob) = (self.owner_set(a), self.owner_set(b));
+        oa.iter().flat_map(move |&x| {
+            ob.iter()
+                .filter(move |&&y| x != y && self.government(x) == self.government(y))
+                .map(move |&y| (x, y))
+        })
+    }
+
     /// Some agency of one and some other agency of the other belong to the same government.
     fn share_a_government(&self, a: u32, b: u32) -> bool {
-        let (oa, ob) = (self.owner_set(a), self.owner_set(b));
-        oa.iter().any(|&x| {
-            ob.iter()
-                .any(|&y| x != y && self.government(x) == self.government(y))
-        })
+        self.fellow_agencies(a, b).next().is_some()
     }
 
     /// Some agency of one and some other agency of the other, of the same government, are
     /// joined by no mechanism covering one of the pair's objectives.
     fn unjoined(&self, pair: &Pair) -> bool {
-        let (oa, ob) = (self.owner_set(pair.a), self.owner_set(pair.b));
-        oa.iter().any(|&x| {
-            ob.iter().any(|&y| {
-                x != y
-                    && self.government(x) == self.government(y)
-                    && pair
-                        .objectives
-                        .iter()
-                        .any(|&o| !self.joined_on(x, y, Some(o)))
-            })
+        self.fellow_agencies(pair.a, pair.b).any(|(x, y)| {
+            pair.objectives
+                .iter()
+                .any(|&o| !self.joined_on(x, y, Some(o)))
         })
     }
 }
