@@ -51,7 +51,7 @@ impl Context {
 }
 
 /// Room left for the running rule's values, in bytes; unbounded outside a rule.
-pub fn room() -> u64 {
+pub fn memory_room() -> u64 {
     CONTEXT.with(|c| match c.borrow().as_ref() {
         Some(c) => c.max_heap.saturating_sub(c.holds().max(0) as u64),
         None => u64::MAX,
@@ -478,7 +478,8 @@ fn components(pairs: Array) -> Fallible<Array> {
         let (low, high) = (roots[0].min(roots[1]), roots[0].max(roots[1]));
         parent[high as usize] = low;
     }
-    if (ids.len() as u64).saturating_mul(2 * std::mem::size_of::<Dynamic>() as u64) > room() {
+    if (ids.len() as u64).saturating_mul(2 * std::mem::size_of::<Dynamic>() as u64) > memory_room()
+    {
         return Err(out_of_room());
     }
     let mut slot = vec![u32::MAX; ids.len()];

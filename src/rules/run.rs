@@ -140,7 +140,7 @@ fn register_sized(engine: &mut Engine) {
     fn fits(items: i64, each: usize) -> Sized<usize> {
         let items = usize::try_from(items).unwrap_or(0);
         let bytes = (items as u128) * (each as u128);
-        if bytes > api::room() as u128 {
+        if bytes > api::memory_room() as u128 {
             Err(api::out_of_room())
         } else {
             Ok(items)
