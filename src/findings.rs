@@ -78,10 +78,10 @@ impl Finding {
 
 /// Findings in a fixed order: severity (high first), rule, key, then message; findings
 /// alike in all four keep the order they came in.
-pub fn sort(findings: &mut Vec<Finding>) {
+pub fn sort(findings: &mut [Finding]) {
     // Each finding's key is built once: building it inside the comparison sorted and
     // joined the subject ids twice per comparison, 0.2 s for 27,770 findings. The
-    // findings are then moved into place rather than copied.
+    // findings are then moved into place, cycle by cycle, without a second list.
     let keys: Vec<String> = findings.iter().map(Finding::key).collect();
     let mut order: Vec<usize> = (0..findings.len()).collect();
     order.sort_by(|&i, &j| {
@@ -92,8 +92,20 @@ pub fn sort(findings: &mut Vec<Finding>) {
             .then_with(|| keys[i].cmp(&keys[j]))
             .then_with(|| a.message.cmp(&b.message))
     });
-    let mut slots: Vec<Option<Finding>> = findings.drain(..).map(Some).collect();
-    findings.extend(order.into_iter().filter_map(|i| slots[i].take()));
+    // Position `k` is to hold the finding now at `order[k]`; a position whose finding is in
+    // place is marked by pointing at itself.
+    for start in 0..order.len() {
+        let mut current = start;
+        while order[current] != current {
+            let next = order[current];
+            order[current] = current;
+            if next == start {
+                break;
+            }
+            findings.swap(current, next);
+            current = next;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -146,6 +158,23 @@ mod tests {
         sort(&mut list);
         let order: Vec<&str> = list.iter().filter_map(|f| f.help.as_deref()).collect();
         assert_eq!(order, ["6", "4", "3", "2", "5", "1"]);
+    }
+
+    #[test]
+    fn a_long_shuffle_sorts_into_place() {
+        let mut list: Vec<Finding> = (0..500)
+            .map(|n| {
+                finding(
+                    "GAP001",
+                    Severity::Low,
+                    &[&format!("x{:03}", (n * 307) % 500)],
+                )
+            })
+            .collect();
+        sort(&mut list);
+        let ids: Vec<String> = list.iter().map(|f| f.subjects[0].id.clone()).collect();
+        let expected: Vec<String> = (0..500).map(|n| format!("x{n:03}")).collect();
+        assert_eq!(ids, expected);
     }
 
     #[test]
