@@ -202,6 +202,14 @@ fn one_rule(folder: &str, id: &str, name: &str, body: &str) -> tempfile::TempDir
     dir
 }
 
+/// Moves the workspace of [`one_rule`] into a folder `ws` of its own, next to a
+/// `concord.yaml` holding `settings`.
+fn with_settings(dir: &Path, settings: &str) {
+    std::fs::create_dir(dir.join("ws")).unwrap();
+    std::fs::rename(dir.join("ws.yaml"), dir.join("ws/ws.yaml")).unwrap();
+    std::fs::write(dir.join("ws/concord.yaml"), settings).unwrap();
+}
+
 #[test]
 fn a_rule_dropped_into_a_folder_runs_without_rebuilding() {
     let dir = one_rule(
@@ -229,13 +237,7 @@ fn room_tells_a_rule_how_many_findings_are_still_shown() {
         "room-left",
         "for a in agencies() {\n    let left = room();\n    report(a.id, if left > 0 { `agency ${a.id} with room ${left}` } else { \"\" });\n}\n",
     );
-    std::fs::create_dir(dir.path().join("ws")).unwrap();
-    std::fs::rename(dir.path().join("ws.yaml"), dir.path().join("ws/ws.yaml")).unwrap();
-    std::fs::write(
-        dir.path().join("ws/concord.yaml"),
-        "limits:\n  findings_per_rule: 2\n",
-    )
-    .unwrap();
+    with_settings(dir.path(), "limits:\n  findings_per_rule: 2\n");
     let run = run_in(
         dir.path(),
         &[
@@ -593,13 +595,10 @@ fn concord_yaml_sets_the_limits_and_errors_name_the_setting() {
     );
     assert_eq!(run.code, 0, "within the default limits: {}", run.stdout);
 
-    std::fs::create_dir(dir.path().join("ws")).unwrap();
-    std::fs::rename(dir.path().join("ws.yaml"), dir.path().join("ws/ws.yaml")).unwrap();
-    std::fs::write(
-        dir.path().join("ws/concord.yaml"),
+    with_settings(
+        dir.path(),
         "limits:\n  rule_operations: 5000\n  yaml_depth: 8\n",
-    )
-    .unwrap();
+    );
     let run = run_in(
         dir.path(),
         &["check", "ws", "--rules", "extra", "--select", "X903"],
