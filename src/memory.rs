@@ -106,6 +106,23 @@ pub fn govern() {
     CEILING.store(DEFAULT_CEILING, Relaxed);
 }
 
+/// Caps the system allocator's arenas at one per core. glibc otherwise keeps up to eight
+/// per core, and memory freed in one arena (the files' trees, read on several threads) is
+/// not reused by another, so a 100,000-instrument check held about 55 MB more than it
+/// needed. Other allocators are left as they are.
+pub fn one_arena_per_core() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let arenas = libc::c_int::try_from(cores.max(2)).unwrap_or(libc::c_int::MAX);
+        // SAFETY: `mallopt` only sets a tuning parameter; it is called before any thread
+        // is started, and a refusal (a zero return) leaves glibc's default in place.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, arenas);
+        }
+    }
+}
+
 /// Sets the ceiling, in bytes, that no allocation may pass, if the process is governed.
 pub fn set_ceiling(bytes: u64) {
     if GOVERNED.load(Relaxed) {

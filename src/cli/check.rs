@@ -169,7 +169,11 @@ pub fn run(args: Args, style: Style) -> Outcome {
             Err(message) => return usage(format!("`{}`: {message}", path.display())),
         }
     }
-    let result = super::FreedAside::new(check::check(&options));
+    let mut checked = check::check(&options);
+    // Rendering reads only the findings and the sources: the graph and its model, most of
+    // the memory a national workspace holds, are freed while the output is written.
+    drop(super::FreedAside::new(checked.graph.take()));
+    let result = super::FreedAside::new(checked);
     options.progress.tell(check::Progress::Finished);
     let fail_on = args
         .fail_on
