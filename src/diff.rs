@@ -45,7 +45,7 @@ fn coverage(g: &PolicyGraph) -> BTreeMap<String, Coverage> {
                 against: acting.iter().filter(|(_, e)| *e <= -1).count(),
                 effect_sum: acting.iter().map(|(_, e)| *e as i64).sum(),
             };
-            (objective.id.value.clone(), c)
+            (objective.id.value.to_string(), c)
         })
         .collect()
 }

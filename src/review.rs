@@ -42,7 +42,7 @@ fn waiver_finding(
             .0
             .iter()
             .map(|s| Subject {
-                id: s.value.clone(),
+                id: s.value.to_string(),
                 loc: Some(w.rule.loc),
             })
             .collect(),
@@ -86,7 +86,7 @@ pub fn apply_waivers(
                 "renew the waiver with a new `expires` date and a current reason, or remove it and address the finding",
             ));
         } else if !keys.contains(key)
-            && (ran.contains(&w.rule.value) || !known.contains(&w.rule.value))
+            && (ran.contains(w.rule.value.as_str()) || !known.contains(w.rule.value.as_str()))
         {
             extra.push(waiver_finding(
                 w,
@@ -104,8 +104,8 @@ pub fn apply_waivers(
             Some(w) if w.expires.as_ref().is_none_or(|e| e.value >= today) => {
                 waived.push(Waived {
                     finding: f.clone(),
-                    reason: w.reason.value.clone(),
-                    owner: w.owner.as_ref().map(|o| o.value.clone()),
+                    reason: w.reason.value.to_string(),
+                    owner: w.owner.as_ref().map(|o| o.value.to_string()),
                     expires: w.expires.as_ref().map(|e| e.value),
                 });
                 false

@@ -8,7 +8,7 @@ pub use questions::{
     AgencyOverlap, Assignment, Matching, Pair, PairFilter, horizons_meet, scopes_meet,
 };
 
-use crate::model::Model;
+use crate::model::{Model, Text};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -90,19 +90,19 @@ pub struct PolicyGraph {
     pub model: Model,
     pub graph: StableDiGraph<Entity, Relation>,
     nodes: HashMap<Entity, NodeIndex>,
-    ids: HashMap<String, Entity>,
+    ids: HashMap<Text, Entity>,
     /// Instrument ids to their position, and the same for the other kinds.
-    pub agency_ix: HashMap<String, u32>,
-    pub objective_ix: HashMap<String, u32>,
-    pub instrument_ix: HashMap<String, u32>,
-    pub indicator_ix: HashMap<String, u32>,
-    pub envelope_ix: HashMap<String, u32>,
+    pub agency_ix: HashMap<Text, u32>,
+    pub objective_ix: HashMap<Text, u32>,
+    pub instrument_ix: HashMap<Text, u32>,
+    pub indicator_ix: HashMap<Text, u32>,
+    pub envelope_ix: HashMap<Text, u32>,
     /// For each objective, the instruments acting on it with their effect.
     pub by_objective: Vec<Vec<(u32, i8)>>,
     /// For each agency, the instruments it owns or co-owns.
     pub by_owner: Vec<Vec<u32>>,
-    pub by_sector: HashMap<String, Vec<u32>>,
-    pub by_region: HashMap<String, Vec<u32>>,
+    pub by_sector: HashMap<Text, Vec<u32>>,
+    pub by_region: HashMap<Text, Vec<u32>>,
     pub by_envelope: Vec<Vec<u32>>,
     pub parent: Vec<Option<u32>>,
     pub children: Vec<Vec<u32>>,
@@ -130,20 +130,20 @@ pub struct PolicyGraph {
 }
 
 /// Adds `i` to the list under `key`, copying the key only the first time it is seen.
-fn push_under(index: &mut HashMap<String, Vec<u32>>, key: &str, i: u32) {
+fn push_under(index: &mut HashMap<Text, Vec<u32>>, key: &str, i: u32) {
     match index.get_mut(key) {
         Some(list) => list.push(i),
         None => {
-            index.insert(key.to_owned(), vec![i]);
+            index.insert(key.into(), vec![i]);
         }
     }
 }
 
-fn index_of<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<String, u32> {
+fn index_of<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<Text, u32> {
     items
         .iter()
         .enumerate()
-        .map(|(i, item)| (id(item).to_owned(), i as u32))
+        .map(|(i, item)| (id(item).into(), i as u32))
         .collect()
 }
 
@@ -227,7 +227,7 @@ impl PolicyGraph {
     fn add_node(&mut self, entity: Entity, id: &str) {
         let node = self.graph.add_node(entity);
         self.nodes.insert(entity, node);
-        self.ids.entry(id.to_owned()).or_insert(entity);
+        self.ids.entry(id.into()).or_insert(entity);
     }
 
     fn add_nodes(&mut self) {

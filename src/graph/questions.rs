@@ -75,8 +75,8 @@ fn window(h: Option<&Horizon>) -> (NaiveDate, NaiveDate) {
 /// Whether two lists of free-form ids leave room for a common element: an empty list
 /// means "unrestricted", and `national` covers every region.
 fn lists_meet(
-    a: &[crate::model::Located<String>],
-    b: &[crate::model::Located<String>],
+    a: &[crate::model::Located<crate::model::Text>],
+    b: &[crate::model::Located<crate::model::Text>],
     everywhere: Option<&str>,
 ) -> bool {
     if a.is_empty() || b.is_empty() {
@@ -332,14 +332,14 @@ impl PolicyGraph {
                 parent[ra.max(rb) as usize] = ra.min(rb);
             }
         };
-        let mut by_vector: HashMap<Vec<(String, i8)>, u32> = HashMap::new();
+        let mut by_vector: HashMap<Vec<(crate::model::Text, i8)>, u32> = HashMap::new();
         for (i, inst) in self.model.instruments.iter().enumerate() {
             for r in &inst.requires {
                 if let Some(&j) = self.instrument_ix.get(&r.value) {
                     union(&mut parent, i as u32, j);
                 }
             }
-            let mut vector: Vec<(String, i8)> = inst
+            let mut vector: Vec<(crate::model::Text, i8)> = inst
                 .targets
                 .iter()
                 .map(|t| (t.objective.value.clone(), t.effect.value.0))
@@ -665,7 +665,7 @@ impl PolicyGraph {
             let mut names: HashMap<&str, u32> = HashMap::new();
             let national = intern(&mut names, "national");
             let instrument =
-                |id: &crate::model::Located<String>| self.instrument_ix.get(&id.value).copied();
+                |id: &crate::model::Located<crate::model::Text>| self.instrument_ix.get(&id.value).copied();
             self.model
                 .instruments
                 .iter()
@@ -716,7 +716,7 @@ impl PolicyGraph {
                         _ => a
                             .region
                             .as_ref()
-                            .map(|r| r.value.clone())
+                            .map(|r| r.value.to_string())
                             .unwrap_or_default(),
                     };
                     let next = seen.len() as u32;
@@ -802,7 +802,7 @@ fn intern<'a>(names: &mut HashMap<&'a str, u32>, name: &'a str) -> u32 {
 
 fn intern_all<'a>(
     names: &mut HashMap<&'a str, u32>,
-    items: &'a [crate::model::Located<String>],
+    items: &'a [crate::model::Located<crate::model::Text>],
 ) -> Box<[u32]> {
     items.iter().map(|x| intern(names, &x.value)).collect()
 }

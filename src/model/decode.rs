@@ -107,6 +107,18 @@ impl Decode for String {
     }
 }
 
+impl Decode for compact_str::CompactString {
+    fn expected() -> String {
+        String::expected()
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        match &node.value {
+            Value::Str(s) => Some(compact_str::CompactString::from(s.as_ref())),
+            _ => String::decode(node, d).map(Into::into),
+        }
+    }
+}
+
 impl Decode for f64 {
     fn expected() -> String {
         "a number".into()
@@ -442,5 +454,22 @@ mod tests {
             ["households"]
         );
         assert_eq!(f.req::<OneOrMany<String>>("b", &mut d).unwrap().0.len(), 2);
+    }
+
+    #[test]
+    fn short_text_is_kept_inline_and_long_text_whole() {
+        let long = "a name longer than the twenty-four bytes kept inline";
+        let text = format!("id: GOV.xinjiang.finance\nyear: 2024\nname: {long}\n");
+        let n = node(&text);
+        let mut d = Decoder::default();
+        let mut f = Fields::of(&n, "agency", &mut d).unwrap();
+        let id: compact_str::CompactString = f.req("id", &mut d).unwrap();
+        assert_eq!(id, "GOV.xinjiang.finance");
+        assert!(!id.is_heap_allocated());
+        let year: compact_str::CompactString = f.req("year", &mut d).unwrap();
+        assert_eq!(year, "2024");
+        let name: compact_str::CompactString = f.req("name", &mut d).unwrap();
+        assert_eq!(name, long);
+        assert!(d.diagnostics.is_empty());
     }
 }

@@ -10,7 +10,11 @@ use schemars::JsonSchema;
 use std::borrow::Cow;
 
 /// An entity id: letters, digits and `.`, `-`, `_`, unique within its kind.
-pub type Id = Located<String>;
+pub type Id = Located<Text>;
+
+/// Text of the model. Most ids and names are short enough to be kept inline, without an
+/// allocation of their own: a national workspace has millions of them.
+pub type Text = compact_str::CompactString;
 
 /// Decodes the common head of an entity: its mapping and its id, for messages.
 fn open<'n>(node: &'n Node, kind: &str, d: &mut Decoder) -> Option<Fields<'n>> {
@@ -35,17 +39,17 @@ pub struct Agency {
     /// Short unique id, e.g. `MOF`.
     pub id: Id,
     /// English name.
-    pub name: Located<String>,
+    pub name: Located<Text>,
     /// Chinese name.
-    pub name_zh: Option<Located<String>>,
+    pub name_zh: Option<Located<Text>>,
     /// What sort of body it is.
     pub kind: Located<AgencyKind>,
     /// Tier of government.
     pub level: Located<Level>,
     /// Region of a local government (a free-form id such as `jiangsu`); required below central level.
-    pub region: Option<Located<String>>,
+    pub region: Option<Located<Text>>,
     /// Free text for the reader.
-    pub note: Option<Located<String>>,
+    pub note: Option<Located<Text>>,
     #[schemars(skip)]
     pub at: Loc,
 }
@@ -67,9 +71,9 @@ pub struct Objective {
     /// Unique id; dotted ids such as `DD.consumption` read well but carry no meaning.
     pub id: Id,
     /// Name in English.
-    pub name: Located<String>,
+    pub name: Located<Text>,
     /// Name in Chinese.
-    pub name_zh: Option<Located<String>>,
+    pub name_zh: Option<Located<Text>>,
     /// Policy family.
     pub domain: Located<Domain>,
     /// Id of the parent objective.
@@ -82,9 +86,9 @@ pub struct Objective {
     pub target: Option<Target>,
     /// Free-form tags that rules can read, e.g. `chokepoint`, `overcapacity`.
     #[serde(default)]
-    pub tags: Vec<Located<String>>,
+    pub tags: Vec<Located<Text>>,
     /// Free text for the reader.
-    pub note: Option<Located<String>>,
+    pub note: Option<Located<Text>>,
     #[schemars(skip)]
     pub at: Loc,
 }
@@ -161,9 +165,9 @@ pub struct Instrument {
     /// Unique id within its kind.
     pub id: Id,
     /// Name in English.
-    pub name: Located<String>,
+    pub name: Located<Text>,
     /// Name in Chinese.
-    pub name_zh: Option<Located<String>>,
+    pub name_zh: Option<Located<Text>>,
     /// The lever it pulls.
     pub kind: Located<InstrumentKind>,
     /// Id of the agency that owns it.
@@ -214,9 +218,9 @@ pub struct Instrument {
     /// Share of the budget that goes to new-type infrastructure, 0 to 1, for mixed programmes.
     pub new_infra_share: Option<Located<f64>>,
     /// Where the instrument is documented (a paper section, a document number).
-    pub source: Option<Located<String>>,
+    pub source: Option<Located<Text>>,
     /// Free text for the reader.
-    pub note: Option<Located<String>>,
+    pub note: Option<Located<Text>>,
     #[schemars(skip)]
     pub at: Loc,
 }
@@ -237,7 +241,7 @@ impl Decode for Instrument {
 pub struct Support {
     /// Free-form id of the supported unit, e.g. `equipment_loan`; instruments naming the
     /// same unit stack on it.
-    pub unit: Located<String>,
+    pub unit: Located<Text>,
     /// Support per unit, e.g. percentage points of interest or percent of the price.
     pub rate: Located<f64>,
     /// Most combined support per unit that the rules allow, in the same terms as `rate`.
@@ -270,7 +274,7 @@ pub struct Allocation {
     pub basis: Located<AllocationBasis>,
     /// Regions given extra weight, e.g. `central`, `western`, `rural`, `northeast`.
     #[serde(default)]
-    pub weights: Vec<Located<String>>,
+    pub weights: Vec<Located<Text>>,
 }
 
 impl Decode for Allocation {
@@ -330,7 +334,7 @@ pub struct Effect {
     /// Months before the effect shows.
     pub lag_months: Option<Located<i64>>,
     /// Free text for the reader.
-    pub note: Option<Located<String>>,
+    pub note: Option<Located<Text>>,
 }
 
 impl Decode for Effect {
@@ -418,10 +422,10 @@ impl Decode for Horizon {
 pub struct Scope {
     /// Free-form sector ids, e.g. `autos`, `producer_services`.
     #[serde(default)]
-    pub sectors: Vec<Located<String>>,
+    pub sectors: Vec<Located<Text>>,
     /// Free-form region ids, e.g. `national`, `western`, `jiangsu`.
     #[serde(default)]
-    pub regions: Vec<Located<String>>,
+    pub regions: Vec<Located<Text>>,
     /// One beneficiary group or a list of them.
     #[serde(default)]
     pub beneficiaries: OneOrMany<Located<Beneficiary>>,
@@ -459,7 +463,7 @@ pub struct Interaction {
     /// Size and sign of the interaction.
     pub score: Located<Score>,
     /// Why the interaction holds.
-    pub why: Option<Located<String>>,
+    pub why: Option<Located<Text>>,
     #[schemars(skip)]
     pub at: Loc,
 }
@@ -481,7 +485,7 @@ pub struct Mechanism {
     /// Unique id within its kind.
     pub id: Id,
     /// Name in English.
-    pub name: Located<String>,
+    pub name: Located<Text>,
     pub kind: Located<MechanismKind>,
     /// Ids of the agencies it joins.
     pub members: Vec<Id>,
@@ -489,7 +493,7 @@ pub struct Mechanism {
     #[serde(default)]
     pub covers: Vec<Id>,
     /// Free text for the reader.
-    pub note: Option<Located<String>>,
+    pub note: Option<Located<Text>>,
     #[schemars(skip)]
     pub at: Loc,
 }
@@ -511,14 +515,14 @@ pub struct Envelope {
     /// Unique id within its kind.
     pub id: Id,
     /// Name in English.
-    pub name: Located<String>,
+    pub name: Located<Text>,
     /// Size of the pool, zero or more, in `currency`.
     pub total: Located<f64>,
     pub currency: Located<Currency>,
     /// Id of a larger envelope this one is carved from.
     pub parent: Option<Id>,
     /// Free text for the reader.
-    pub note: Option<Located<String>>,
+    pub note: Option<Located<Text>>,
     #[schemars(skip)]
     pub at: Loc,
 }
@@ -606,19 +610,19 @@ pub struct Indicator {
     /// Unique id within its kind.
     pub id: Id,
     /// Name in English.
-    pub name: Located<String>,
+    pub name: Located<Text>,
     /// Name in Chinese.
-    pub name_zh: Option<Located<String>>,
+    pub name_zh: Option<Located<Text>>,
     pub unit: Located<Unit>,
     /// Where the figures come from.
-    pub source: Option<Located<String>>,
+    pub source: Option<Located<Text>>,
     /// Ids of indicators this one is the sum of, year by year.
     #[serde(default)]
     pub identity: Vec<Id>,
     /// The values by year.
     pub series: Series,
     /// Free text for the reader.
-    pub note: Option<Located<String>>,
+    pub note: Option<Located<Text>>,
     #[schemars(skip)]
     pub at: Loc,
 }
@@ -658,17 +662,17 @@ pub struct Claim {
     /// Unique id within its kind.
     pub id: Id,
     /// The statement in words.
-    pub text: Located<String>,
+    pub text: Located<Text>,
     /// Id of the indicator it speaks about.
     pub indicator: Id,
     /// The years it speaks about.
     pub years: Years,
     /// A Rhai expression over `value` and `year` that must hold in every year of the range.
-    pub predicate: Located<String>,
+    pub predicate: Located<Text>,
     /// Who made the statement, and where.
-    pub source: Option<Located<String>>,
+    pub source: Option<Located<Text>>,
     /// Free text for the reader.
-    pub note: Option<Located<String>>,
+    pub note: Option<Located<Text>>,
     #[schemars(skip)]
     pub at: Loc,
 }
@@ -690,11 +694,11 @@ pub struct Package {
     /// Unique id within its kind.
     pub id: Id,
     /// Name in English.
-    pub name: Located<String>,
+    pub name: Located<Text>,
     /// Date of issue.
     pub issued: Option<Located<NaiveDate>>,
     /// Document number.
-    pub doc_no: Option<Located<String>>,
+    pub doc_no: Option<Located<Text>>,
     /// Id of the lead agency.
     pub lead: Option<Id>,
     /// Ids of its instruments.
@@ -702,7 +706,7 @@ pub struct Package {
     /// Ids of the objectives it pursues.
     pub objectives: Vec<Id>,
     /// Free text for the reader.
-    pub note: Option<Located<String>>,
+    pub note: Option<Located<Text>>,
     #[schemars(skip)]
     pub at: Loc,
 }
@@ -722,13 +726,13 @@ impl Decode for Package {
 #[schemars(deny_unknown_fields)]
 pub struct Waiver {
     /// Id of the rule whose finding is accepted, e.g. `CRD001`.
-    pub rule: Located<String>,
+    pub rule: Located<Text>,
     /// Ids of the finding's subjects (one id or a list).
     pub subjects: OneOrMany<Id>,
     /// Why the finding is accepted.
-    pub reason: Located<String>,
+    pub reason: Located<Text>,
     /// Who accepted it.
-    pub owner: Option<Located<String>>,
+    pub owner: Option<Located<Text>>,
     /// Last day the waiver holds.
     pub expires: Option<Located<NaiveDate>>,
     #[schemars(skip)]

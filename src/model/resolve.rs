@@ -85,7 +85,7 @@ impl<'m> Ids<'m> {
                 out.push(
                     ResolveError::DuplicateId {
                         kind,
-                        id: this.value.clone(),
+                        id: this.value.to_string(),
                     }
                     .at(this.loc)
                     .label("defined again here")
@@ -143,7 +143,7 @@ impl<'m> Ids<'m> {
         });
         ResolveError::Dangling {
             kind: self.kind,
-            id: reference.value.clone(),
+            id: reference.value.to_string(),
             field,
         }
         .at(reference.loc)
@@ -176,7 +176,7 @@ pub fn resolve(model: &Model) -> Vec<Diagnostic> {
         if agency.level.value != super::Level::Central && agency.region.is_none() {
             out.push(
                 ResolveError::MissingRegion {
-                    id: agency.id.value.clone(),
+                    id: agency.id.value.to_string(),
                     level: agency.level.value.to_string(),
                 }
                 .at(agency.level.loc)
@@ -281,7 +281,7 @@ pub fn resolve(model: &Model) -> Vec<Diagnostic> {
         if let Err(reason) = crate::claims::compile_predicate(&claim.predicate.value) {
             out.push(
                 ResolveError::BadPredicate {
-                    id: claim.id.value.clone(),
+                    id: claim.id.value.to_string(),
                     reason,
                 }
                 .at(claim.predicate.loc)
@@ -322,7 +322,7 @@ pub fn resolve(model: &Model) -> Vec<Diagnostic> {
                 out.push(
                     ResolveError::Dangling {
                         kind: "entity",
-                        id: subject.value.clone(),
+                        id: subject.value.to_string(),
                         field: "subjects",
                     }
                     .at(subject.loc)
@@ -410,8 +410,8 @@ fn check_instrument(
         {
             out.push(
                 ResolveError::PrimaryNotTargeted {
-                    id: primary.value.clone(),
-                    instrument: instrument.id.value.clone(),
+                    id: primary.value.to_string(),
+                    instrument: instrument.id.value.to_string(),
                 }
                 .at(primary.loc)
                 .label("not one of the `targets`")
@@ -527,7 +527,7 @@ fn report_cycle(model: &Model, cycle: &[usize], out: &mut Vec<Diagnostic>) {
     };
     out.push(
         ResolveError::ParentCycle {
-            id: objective.id.value.clone(),
+            id: objective.id.value.to_string(),
             cycle: names.join(" → "),
         }
         .at(parent.loc)

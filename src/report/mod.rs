@@ -219,8 +219,8 @@ pub fn build(result: &CheckResult, date: chrono::NaiveDate) -> Option<Report> {
     let package = g.package.map(|p| {
         let p = &g.model.packages[p as usize];
         Named {
-            id: p.id.value.clone(),
-            name: p.name.value.clone(),
+            id: p.id.value.to_string(),
+            name: p.name.value.to_string(),
         }
     });
     let title = match &package {
@@ -277,8 +277,8 @@ fn agencies_of(g: &PolicyGraph, f: &Finding) -> Vec<String> {
             }
             Some(Entity::Instrument(i)) => {
                 let inst = &g.model.instruments[i as usize];
-                out.insert(inst.owner.value.clone());
-                out.extend(inst.co_owners.iter().map(|c| c.value.clone()));
+                out.insert(inst.owner.value.to_string());
+                out.extend(inst.co_owners.iter().map(|c| c.value.to_string()));
             }
             _ => {}
         }
@@ -319,8 +319,8 @@ fn agencies_in(findings: &[FindingRow], g: &PolicyGraph) -> Vec<Named> {
         .iter()
         .filter(|a| named.contains(a.id.value.as_str()))
         .map(|a| Named {
-            id: a.id.value.clone(),
-            name: a.name.value.clone(),
+            id: a.id.value.to_string(),
+            name: a.name.value.to_string(),
         })
         .collect()
 }
@@ -385,8 +385,8 @@ fn waived(result: &CheckResult) -> Vec<WaivedRow> {
 
 fn named(id: &crate::model::Id, name: &crate::model::Id) -> Named {
     Named {
-        id: id.value.clone(),
-        name: name.value.clone(),
+        id: id.value.to_string(),
+        name: name.value.to_string(),
     }
 }
 
@@ -477,7 +477,7 @@ fn cross_impact(g: &PolicyGraph) -> CrossImpact {
         if rows.len() < MATRIX_ROW_LIMIT {
             rows.push(ImpactRow {
                 instrument: named(&inst.id, &inst.name),
-                owner: inst.owner.value.clone(),
+                owner: inst.owner.value.to_string(),
                 influence: cells.iter().flatten().map(|&e| e as i64).sum(),
                 cells,
             });
@@ -504,10 +504,10 @@ fn indicators(g: &PolicyGraph) -> Vec<IndicatorChart> {
         .map(|ind| {
             let points = ind.series.points();
             IndicatorChart {
-                id: ind.id.value.clone(),
-                name: ind.name.value.clone(),
+                id: ind.id.value.to_string(),
+                name: ind.name.value.to_string(),
                 unit: ind.unit.value.as_str(),
-                source: ind.source.as_ref().map(|s| s.value.clone()),
+                source: ind.source.as_ref().map(|s| s.value.to_string()),
                 chart: chart::line(&points),
                 points: points.iter().map(|&(y, v)| (y, chart::number(v))).collect(),
             }
@@ -533,13 +533,13 @@ fn claims(g: &PolicyGraph) -> Vec<ClaimRow> {
                     Err(e) => ("error", Default::default(), Some(e)),
                 };
             ClaimRow {
-                id: claim.id.value.clone(),
-                text: claim.text.value.clone(),
-                indicator: claim.indicator.value.clone(),
+                id: claim.id.value.to_string(),
+                text: claim.text.value.to_string(),
+                indicator: claim.indicator.value.to_string(),
                 from,
                 to,
-                predicate: claim.predicate.value.clone(),
-                source: claim.source.as_ref().map(|s| s.value.clone()),
+                predicate: claim.predicate.value.to_string(),
+                source: claim.source.as_ref().map(|s| s.value.to_string()),
                 verdict,
                 failures: judged.failures,
                 missing: judged.missing,

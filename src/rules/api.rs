@@ -6,7 +6,7 @@
 use crate::findings::{Finding, Subject};
 use crate::graph::PolicyGraph;
 use crate::model::settings::{ParamValue, Params};
-use crate::model::{self, Id, Located, Severity};
+use crate::model::{self, Id, Located, Severity, Text};
 use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map};
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -139,7 +139,7 @@ fn text(s: &str) -> Dynamic {
     Dynamic::from(ImmutableString::from(s))
 }
 
-fn opt_text(s: &Option<Located<String>>) -> Dynamic {
+fn opt_text(s: &Option<Located<Text>>) -> Dynamic {
     s.as_ref().map_or(Dynamic::UNIT, |s| text(s))
 }
 
@@ -152,7 +152,7 @@ fn ids(list: &[Id]) -> Dynamic {
     Dynamic::from_array(list.iter().map(|i| text(i)).collect())
 }
 
-fn texts(list: &[Located<String>]) -> Dynamic {
+fn texts(list: &[Located<Text>]) -> Dynamic {
     Dynamic::from_array(list.iter().map(|i| text(i)).collect())
 }
 
@@ -1518,7 +1518,7 @@ fn id_list(value: &Dynamic) -> Fallible<Vec<String>> {
     macro_rules! id_of_handle {
         ($($kind:ty),*) => {$(
             if let Some(handle) = value.clone().try_cast::<$kind>() {
-                return Ok(vec![handle.get().id.value.clone()]);
+                return Ok(vec![handle.get().id.value.to_string()]);
             }
         )*};
     }
@@ -1539,7 +1539,7 @@ fn id_list(value: &Dynamic) -> Fallible<Vec<String>> {
     .into())
 }
 
-fn in_scope_of(index: &std::collections::HashMap<String, Vec<u32>>, key: &str) -> Fallible<Array> {
+fn in_scope_of(index: &std::collections::HashMap<Text, Vec<u32>>, key: &str) -> Fallible<Array> {
     let g = graph()?;
     Ok(index
         .get(key)
@@ -1657,7 +1657,7 @@ fn register_questions(engine: &mut Engine) {
                 for id in id_list(o)? {
                     let &i = g
                         .objective_ix
-                        .get(&id)
+                        .get(id.as_str())
                         .ok_or_else(|| format!("unknown objective `{id}`"))?;
                     indices.push(i);
                 }
