@@ -664,8 +664,9 @@ impl PolicyGraph {
         self.pair_facts.get_or_init(|| {
             let mut names: HashMap<&str, u32> = HashMap::new();
             let national = intern(&mut names, "national");
-            let instrument =
-                |id: &crate::model::Located<crate::model::Text>| self.instrument_ix.get(&id.value).copied();
+            let instrument = |id: &crate::model::Located<crate::model::Text>| {
+                self.instrument_ix.get(&id.value).copied()
+            };
             self.model
                 .instruments
                 .iter()
