@@ -67,11 +67,6 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
             .map(|(n, path)| read_document(path, first + n as u32, limits))
             .collect()
     };
-    ws.model
-        .reserve_for(documents.iter().filter_map(|d| match &d.content {
-            Content::Model(model, _) => Some(model.as_ref()),
-            _ => None,
-        }));
     let mut unreadable = 0;
     for (n, document) in documents.into_iter().enumerate() {
         let file = first + n as u32;
@@ -96,6 +91,7 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
         }
         ws.files.push(ws.sources.name(file).to_owned());
     }
+    ws.model.shrink_to_fit();
     let entities: usize = ws.model.counts().iter().map(|(_, n)| n).sum();
     if entities > limits.max_entities {
         ws.diagnostics.push(

@@ -195,7 +195,13 @@ impl<T: Decode> Decode for Vec<T> {
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
         match &node.value {
-            Value::Seq(items) => Some(items.iter().filter_map(|i| T::decode(i, d)).collect()),
+            Value::Seq(items) => {
+                // Sized up front: collecting would start at room for four, and most lists of
+                // a national workspace (sectors, regions, targets) hold one or two.
+                let mut list = Vec::with_capacity(items.len());
+                list.extend(items.iter().filter_map(|i| T::decode(i, d)));
+                Some(list)
+            }
             Value::Null => Some(Vec::new()),
             _ => {
                 d.wrong_type(node, &Self::expected());
@@ -471,5 +477,16 @@ mod tests {
         let name: compact_str::CompactString = f.req("name", &mut d).unwrap();
         assert_eq!(name, long);
         assert!(d.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn lists_take_the_room_of_their_items_only() {
+        let n = node("one: [steel]\ntwo: [steel, autos]\n");
+        let mut d = Decoder::default();
+        let mut f = Fields::of(&n, "scope", &mut d).unwrap();
+        let one: Vec<String> = f.req("one", &mut d).unwrap();
+        let two: Vec<String> = f.req("two", &mut d).unwrap();
+        assert_eq!((one.len(), one.capacity()), (1, 1));
+        assert_eq!((two.len(), two.capacity()), (2, 2));
     }
 }

@@ -88,46 +88,43 @@ impl Model {
         ]
     }
 
-    /// Makes room for the entities of `parts`, so that merging them copies each entity
-    /// once instead of at every doubling of the lists.
-    pub fn reserve_for<'a>(&mut self, parts: impl Iterator<Item = &'a Model> + Clone) {
-        fn total<'a, T: 'a>(
-            parts: impl Iterator<Item = &'a Model>,
-            list: impl Fn(&'a Model) -> &'a Vec<T>,
-        ) -> usize {
-            parts.map(|m| list(m).len()).sum()
+    /// Adds the entities of `other` after this model's own. A list this model does not have
+    /// yet is taken over whole; the others grow by reallocation, which the system allocator
+    /// does for large lists by remapping pages rather than copying them, so the merged
+    /// lists never sit in memory beside a full copy of the files' lists.
+    pub fn merge(&mut self, other: Model) {
+        fn append<T>(list: &mut Vec<T>, more: Vec<T>) {
+            if list.is_empty() {
+                *list = more;
+            } else {
+                list.extend(more);
+            }
         }
-        self.agencies.reserve(total(parts.clone(), |m| &m.agencies));
-        self.objectives
-            .reserve(total(parts.clone(), |m| &m.objectives));
-        self.instruments
-            .reserve(total(parts.clone(), |m| &m.instruments));
-        self.interactions
-            .reserve(total(parts.clone(), |m| &m.interactions));
-        self.mechanisms
-            .reserve(total(parts.clone(), |m| &m.mechanisms));
-        self.envelopes
-            .reserve(total(parts.clone(), |m| &m.envelopes));
-        self.indicators
-            .reserve(total(parts.clone(), |m| &m.indicators));
-        self.claims.reserve(total(parts.clone(), |m| &m.claims));
-        self.packages.reserve(total(parts.clone(), |m| &m.packages));
-        self.waivers.reserve(total(parts, |m| &m.waivers));
+        append(&mut self.agencies, other.agencies);
+        append(&mut self.objectives, other.objectives);
+        append(&mut self.instruments, other.instruments);
+        append(&mut self.interactions, other.interactions);
+        append(&mut self.mechanisms, other.mechanisms);
+        append(&mut self.envelopes, other.envelopes);
+        append(&mut self.indicators, other.indicators);
+        append(&mut self.claims, other.claims);
+        append(&mut self.packages, other.packages);
+        append(&mut self.waivers, other.waivers);
+        append(&mut self.broken_ids, other.broken_ids);
     }
 
-    /// Adds the entities of `other` after this model's own.
-    pub fn merge(&mut self, other: Model) {
-        self.agencies.extend(other.agencies);
-        self.objectives.extend(other.objectives);
-        self.instruments.extend(other.instruments);
-        self.interactions.extend(other.interactions);
-        self.mechanisms.extend(other.mechanisms);
-        self.envelopes.extend(other.envelopes);
-        self.indicators.extend(other.indicators);
-        self.claims.extend(other.claims);
-        self.packages.extend(other.packages);
-        self.waivers.extend(other.waivers);
-        self.broken_ids.extend(other.broken_ids);
+    /// Gives back the room that growing the lists left over, once every file is merged.
+    pub fn shrink_to_fit(&mut self) {
+        self.agencies.shrink_to_fit();
+        self.objectives.shrink_to_fit();
+        self.instruments.shrink_to_fit();
+        self.interactions.shrink_to_fit();
+        self.mechanisms.shrink_to_fit();
+        self.envelopes.shrink_to_fit();
+        self.indicators.shrink_to_fit();
+        self.claims.shrink_to_fit();
+        self.packages.shrink_to_fit();
+        self.waivers.shrink_to_fit();
     }
 
     /// Decodes one file's document, reporting every problem in it.
@@ -223,4 +220,32 @@ fn unknown_top_level(name: &str, key: &Node) -> Diagnostic {
         .at(key.loc)
         .label("not a kind of entity")
         .hint(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{ReadLimits, parse};
+
+    fn decoded(text: &str) -> Model {
+        let node = parse(text, 0, &ReadLimits::default()).unwrap().unwrap();
+        let (model, diagnostics) = Model::decode_document(&node);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        model
+    }
+
+    #[test]
+    fn merged_files_keep_their_order_and_no_spare_room() {
+        let agency = |id: &str| {
+            format!("agencies:\n  - {{ id: {id}, name: {id}, kind: ministry, level: central }}\n")
+        };
+        let mut model = Model::default();
+        for id in ["MOF", "PBOC", "NDRC"] {
+            model.merge(decoded(&agency(id)));
+        }
+        model.shrink_to_fit();
+        let ids: Vec<&str> = model.agencies.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["MOF", "PBOC", "NDRC"]);
+        assert_eq!(model.agencies.capacity(), 3);
+    }
 }
