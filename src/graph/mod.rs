@@ -139,6 +139,11 @@ fn push_under(index: &mut HashMap<Text, Vec<u32>>, key: &str, i: u32) {
     }
 }
 
+/// The value of an optional boxed field as a list of none or one.
+fn boxed_slice<T>(value: &Option<Box<T>>) -> &[T] {
+    value.as_deref().map_or(&[], std::slice::from_ref)
+}
+
 fn index_of<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<Text, u32> {
     items
         .iter()
@@ -328,8 +333,8 @@ impl PolicyGraph {
             }
             for (links, relation) in [
                 (inst.requires.as_slice(), Relation::Requires),
-                (inst.continues.as_slice(), Relation::Continues),
-                (inst.replaces.as_slice(), Relation::Replaces),
+                (boxed_slice(&inst.continues), Relation::Continues),
+                (boxed_slice(&inst.replaces), Relation::Replaces),
                 (inst.coordinated_with.as_slice(), Relation::CoordinatedWith),
             ] {
                 for link in links {

@@ -692,8 +692,9 @@ impl PolicyGraph {
                             .collect(),
                         succeeds: inst
                             .continues
-                            .iter()
-                            .chain(&inst.replaces)
+                            .as_deref()
+                            .into_iter()
+                            .chain(inst.replaces.as_deref())
                             .filter_map(instrument)
                             .collect(),
                     }

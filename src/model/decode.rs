@@ -80,6 +80,17 @@ impl<T: Decode> Decode for Located<T> {
     }
 }
 
+/// A value kept apart from the entity that holds it: for fields most entities leave out, so
+/// that each absent one takes the room of a pointer rather than of the value.
+impl<T: Decode> Decode for Box<T> {
+    fn expected() -> String {
+        T::expected()
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        T::decode(node, d).map(Box::new)
+    }
+}
+
 /// Any YAML value, kept as it is for a later stage to decode.
 impl Decode for Node<'static> {
     fn expected() -> String {

@@ -162,12 +162,14 @@ impl Decode for Baseline {
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Instrument {
+    // Fields that most instruments leave out are boxed: an absent one then takes the room
+    // of a pointer, and a national workspace has hundreds of thousands of instruments.
     /// Unique id within its kind.
     pub id: Id,
     /// Name in English.
     pub name: Located<Text>,
     /// Name in Chinese.
-    pub name_zh: Option<Located<Text>>,
+    pub name_zh: Option<Box<Located<Text>>>,
     /// The lever it pulls.
     pub kind: Located<InstrumentKind>,
     /// Id of the agency that owns it.
@@ -193,34 +195,34 @@ pub struct Instrument {
     #[serde(default)]
     pub requires: Vec<Id>,
     /// Id of an earlier instrument this one prolongs.
-    pub continues: Option<Id>,
+    pub continues: Option<Box<Id>>,
     /// Id of an earlier instrument this one supersedes.
-    pub replaces: Option<Id>,
+    pub replaces: Option<Box<Id>>,
     /// Id of the objective it is mainly assigned to; must be one of its targets.
     pub primary_objective: Option<Id>,
     /// Ids of instruments it is explicitly coordinated with (a joint design or notice).
     #[serde(default)]
     pub coordinated_with: Vec<Id>,
     /// What one unit of support is, and how much of it this instrument gives.
-    pub support: Option<Support>,
+    pub support: Option<Box<Support>>,
     /// How the money is divided among regions.
-    pub allocation: Option<Allocation>,
+    pub allocation: Option<Box<Allocation>>,
     /// Who carries the instrument out: `central`, `local` or `joint`.
     pub executor: Option<Located<Executor>>,
     /// Share of the cost borne by the central government, 0 to 1.
-    pub central_share: Option<Located<f64>>,
+    pub central_share: Option<Box<Located<f64>>>,
     /// Who may benefit, where eligibility is restricted.
-    pub eligibility: Option<Eligibility>,
+    pub eligibility: Option<Box<Eligibility>>,
     /// Whether it finances capital expenditure that adds production capacity.
-    pub capex: Option<Located<bool>>,
+    pub capex: Option<Box<Located<bool>>>,
     /// Whether support is conditional on retiring at least as much old capacity.
-    pub capacity_replacement: Option<Located<bool>>,
+    pub capacity_replacement: Option<Box<Located<bool>>>,
     /// Share of the budget that goes to new-type infrastructure, 0 to 1, for mixed programmes.
-    pub new_infra_share: Option<Located<f64>>,
+    pub new_infra_share: Option<Box<Located<f64>>>,
     /// Where the instrument is documented (a paper section, a document number).
-    pub source: Option<Located<Text>>,
+    pub source: Option<Box<Located<Text>>>,
     /// Free text for the reader.
-    pub note: Option<Located<Text>>,
+    pub note: Option<Box<Located<Text>>>,
     #[schemars(skip)]
     pub at: Loc,
 }
@@ -332,9 +334,9 @@ pub struct Effect {
     /// How sure the analyst is.
     pub confidence: Option<Located<Confidence>>,
     /// Months before the effect shows.
-    pub lag_months: Option<Located<i64>>,
+    pub lag_months: Option<Box<Located<i64>>>,
     /// Free text for the reader.
-    pub note: Option<Located<Text>>,
+    pub note: Option<Box<Located<Text>>>,
 }
 
 impl Decode for Effect {

@@ -248,4 +248,13 @@ mod tests {
         assert_eq!(ids, ["MOF", "PBOC", "NDRC"]);
         assert_eq!(model.agencies.capacity(), 3);
     }
+
+    /// A national workspace holds hundreds of thousands of instruments and their targets,
+    /// most leaving out most fields: the fields they leave out must stay boxed.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn instruments_and_their_targets_stay_small() {
+        assert!(std::mem::size_of::<Instrument>() <= 800);
+        assert!(std::mem::size_of::<Effect>() <= 112);
+    }
 }

@@ -392,8 +392,8 @@ fn check_instrument(
                 .iter()
                 .map(|r| (r, "coordinated_with")),
         )
-        .chain(instrument.continues.iter().map(|r| (r, "continues")))
-        .chain(instrument.replaces.iter().map(|r| (r, "replaces")));
+        .chain(instrument.continues.as_deref().map(|r| (r, "continues")))
+        .chain(instrument.replaces.as_deref().map(|r| (r, "replaces")));
     for (link, field) in links {
         instruments.check(link, field, out);
         if link.value == instrument.id.value {

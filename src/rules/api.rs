@@ -8,6 +8,7 @@ use crate::graph::PolicyGraph;
 use crate::model::settings::{ParamValue, Params};
 use crate::model::{self, Id, Located, Severity, Text};
 use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map};
+use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Instant;
@@ -139,8 +140,10 @@ fn text(s: &str) -> Dynamic {
     Dynamic::from(ImmutableString::from(s))
 }
 
-fn opt_text(s: &Option<Located<Text>>) -> Dynamic {
-    s.as_ref().map_or(Dynamic::UNIT, |s| text(s))
+/// Optional fields come plain or boxed (see `Instrument`); `Borrow` takes either.
+fn opt_text<L: Borrow<Located<Text>>>(s: &Option<L>) -> Dynamic {
+    s.as_ref()
+        .map_or(Dynamic::UNIT, |s| text(&s.borrow().value))
 }
 
 fn opt_word<T: std::fmt::Display>(s: &Option<Located<T>>) -> Dynamic {
@@ -156,14 +159,14 @@ fn texts(list: &[Located<Text>]) -> Dynamic {
     Dynamic::from_array(list.iter().map(|i| text(i)).collect())
 }
 
-fn opt_f64(x: &Option<Located<f64>>) -> Dynamic {
+fn opt_f64<L: Borrow<Located<f64>>>(x: &Option<L>) -> Dynamic {
     x.as_ref()
-        .map_or(Dynamic::UNIT, |x| Dynamic::from_float(x.value))
+        .map_or(Dynamic::UNIT, |x| Dynamic::from_float(x.borrow().value))
 }
 
-fn opt_bool(x: &Option<Located<bool>>) -> Dynamic {
+fn opt_bool<L: Borrow<Located<bool>>>(x: &Option<L>) -> Dynamic {
     x.as_ref()
-        .map_or(Dynamic::UNIT, |x| Dynamic::from_bool(x.value))
+        .map_or(Dynamic::UNIT, |x| Dynamic::from_bool(x.borrow().value))
 }
 
 fn date(d: &chrono::NaiveDate) -> Dynamic {
