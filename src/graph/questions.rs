@@ -42,8 +42,9 @@ pub type NumberMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<NumberHas
 pub struct Pair {
     pub a: u32,
     pub b: u32,
-    /// Objectives both act on, by index, ascending.
-    pub objectives: Vec<u32>,
+    /// Objectives both act on, by index, ascending. Most pairs share one or two, kept
+    /// inline: a national workspace has hundreds of thousands of pairs.
+    pub objectives: smallvec::SmallVec<[u32; 4]>,
 }
 
 /// The result of matching leaf objectives to distinct instruments.
@@ -270,7 +271,7 @@ impl PolicyGraph {
                 _ => pairs.push(Pair {
                     a,
                     b,
-                    objectives: vec![o],
+                    objectives: smallvec::smallvec![o],
                 }),
             }
         }
