@@ -692,3 +692,26 @@ fn concord_yaml_sets_the_limits_and_errors_name_the_setting() {
         run.stdout
     );
 }
+
+/// JSON on stdout is written as it is built; a reader that goes away early (`| head`)
+/// must leave the check's exit code and no panic behind.
+#[test]
+fn json_to_a_closed_pipe_ends_with_the_checks_code_and_no_panic() {
+    let mut child = std::process::Command::new(common::concord())
+        .args(["check", "policies", "--format", "json"])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The report (about 68 KB) is larger than a pipe holds, so writing it meets the
+    // closed end.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

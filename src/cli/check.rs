@@ -8,6 +8,7 @@ use concord::model::Severity;
 use concord::model::settings::FailOn;
 use concord::render::diagnostics::{self, Style};
 use concord::render::{findings, machine};
+use std::io::Write as _;
 use std::path::PathBuf;
 
 #[derive(Clone, Debug, clap::Args)]
@@ -186,6 +187,14 @@ pub fn run(args: Args, style: Style) -> Outcome {
     let mut stderr = String::new();
     let rendering = std::time::Instant::now();
     for (format, file) in outputs {
+        if format == Format::Json && file.is_none() {
+            // Written as it is built: a national workspace's report is tens of megabytes,
+            // and held whole it would add to the run's peak. A closed pipe is not an error.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let _ = findings::write_json(&result, args.package.as_deref(), &mut out)
+                .and_then(|()| out.flush());
+            continue;
+        }
         let rendered = match format {
             Format::Json => findings::json(&result, args.package.as_deref()),
             Format::Text => text(&result, if file.is_some() { Style::Plain } else { style }),

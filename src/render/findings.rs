@@ -268,6 +268,20 @@ struct JsonReport<'a, F, W> {
 
 /// The JSON report of a check (see `docs/output-json.md`).
 pub fn json(result: &CheckResult, package: Option<&str>) -> String {
+    let mut out = Vec::with_capacity(1 << 16);
+    if write_json(result, package, &mut out).is_err() {
+        return String::new();
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the JSON report of a check to `out` as it is built, so that a national
+/// workspace's report (tens of megabytes) is never held whole in memory.
+pub fn write_json(
+    result: &CheckResult,
+    package: Option<&str>,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let (by_severity, by_category) = counts(&result.findings);
     let sources = &result.workspace.sources;
     let mut errors: Vec<_> = result
@@ -313,10 +327,6 @@ pub fn json(result: &CheckResult, package: Option<&str>) -> String {
             .collect(),
         errors,
     };
-    let mut out = Vec::with_capacity(1 << 16);
-    if serde_json::to_writer_pretty(&mut out, &report).is_err() {
-        return String::new();
-    }
-    out.push(b'\n');
-    String::from_utf8(out).unwrap_or_default()
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    out.write_all(b"\n")
 }
