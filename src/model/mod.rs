@@ -189,7 +189,13 @@ fn list<T: Decode>(
             return Vec::new();
         }
     };
-    let mut decoded = Vec::with_capacity(items.len());
+    // Room only for the items that can be entities: a list of nulls or numbers, a few
+    // bytes each in the file, must not reserve a whole entity for each.
+    let mappings = items
+        .iter()
+        .filter(|i| matches!(i.value, Value::Map(_)))
+        .count();
+    let mut decoded = Vec::with_capacity(mappings);
     for item in items {
         match T::decode(item, d) {
             Some(value) => decoded.push(value),
@@ -256,5 +262,17 @@ mod tests {
     fn instruments_and_their_targets_stay_small() {
         assert!(std::mem::size_of::<Instrument>() <= 800);
         assert!(std::mem::size_of::<Effect>() <= 112);
+    }
+
+    /// A list of nulls is a few bytes an item in the file: it must not reserve an entity
+    /// for each (3 million of them asked for 2.4 GB and ended at the memory limit).
+    #[test]
+    fn items_that_cannot_be_entities_take_no_room() {
+        let node = parse("instruments: [~, ~, 3]\n", 0, &ReadLimits::default())
+            .unwrap()
+            .unwrap();
+        let (model, diagnostics) = Model::decode_document(&node);
+        assert_eq!(diagnostics.len(), 3);
+        assert_eq!(model.instruments.capacity(), 0);
     }
 }

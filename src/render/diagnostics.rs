@@ -14,11 +14,22 @@ pub enum Style {
     Color,
 }
 
+/// Bytes of a line kept after the value it points at: more than a terminal shows, so the
+/// drawing is the same, while drawing does not walk the rest of a line that may run for
+/// megabytes (a whole file written as one flow list).
+const AFTER: usize = 1024;
+
 /// The lines around `loc`, as (first line number, text, span of the value within the text).
 pub fn excerpt(text: &str, loc: &Loc) -> Option<(usize, String, std::ops::Range<usize>)> {
     let offset = (loc.offset as usize).min(text.len());
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let mut limit = offset
+        .saturating_add((loc.len as usize).saturating_add(AFTER))
+        .min(text.len());
+    while !text.is_char_boundary(limit) {
+        limit += 1;
+    }
+    let end = text[offset..limit].find('\n').map_or(limit, |i| offset + i);
     let line_text = &text[start..end];
     let from = offset - start;
     let mut to = (from + (loc.len as usize).max(1)).min(line_text.len());
@@ -60,12 +71,23 @@ pub fn human(diagnostics: &[Diagnostic], sources: &Sources, style: Style) -> Str
     }
     .decor_style(DecorStyle::Ascii);
     let mut out = String::new();
-    for diagnostic in diagnostics {
+    for diagnostic in diagnostics.iter().take(DRAWN) {
         out.push_str(&render_one(diagnostic, sources, &renderer));
         out.push_str("\n\n");
     }
+    if diagnostics.len() > DRAWN {
+        out.push_str(&format!(
+            "... and {} more not drawn here (`check` and `validate` list every one with `--format json`)\n\n",
+            diagnostics.len() - DRAWN
+        ));
+    }
     out
 }
+
+/// Diagnostics drawn in full by [`human`]; the rest are counted. Past a few hundred no one
+/// reads them one by one, and a file of a hundred thousand broken entries took minutes to
+/// draw, since each drawing walks its whole source line.
+pub const DRAWN: usize = 200;
 
 fn render_one(d: &Diagnostic, sources: &Sources, renderer: &Renderer) -> String {
     let level = match d.level {
@@ -172,5 +194,48 @@ mod printable_tests {
         assert_eq!(printable("DD\u{1b}[2J\u{7}x"), "DD\\u{1b}[2J\\u{7}x");
         assert_eq!(printable("a\n\tb 中文"), "a\n\tb 中文");
         assert!(matches!(printable("plain"), std::borrow::Cow::Borrowed(_)));
+    }
+}
+
+#[cfg(test)]
+mod excerpt_tests {
+    use super::*;
+    use crate::diagnostic::Diagnostic;
+
+    #[test]
+    fn a_long_line_is_cut_after_the_value_and_a_short_one_kept_whole() {
+        let text = format!("instruments: [{}]\nnext: line\n", "~,".repeat(50_000));
+        let loc = Loc {
+            file: 0,
+            line: 1,
+            col: 15,
+            offset: 14,
+            len: 1,
+        };
+        let (line, shown, span) = excerpt(&text, &loc).unwrap();
+        assert_eq!(line, 1);
+        assert_eq!(shown.len(), 14 + 1 + AFTER);
+        assert_eq!(&shown[span], "~");
+        let short = "a: 1\nb: [x, y]\n";
+        let loc = Loc {
+            file: 0,
+            line: 2,
+            col: 5,
+            offset: 8,
+            len: 6,
+        };
+        let (_, shown, span) = excerpt(short, &loc).unwrap();
+        assert_eq!((shown.as_str(), &shown[span]), ("b: [x, y]", "[x, y]"));
+    }
+
+    #[test]
+    fn past_the_drawn_diagnostics_the_rest_are_counted() {
+        let many: Vec<Diagnostic> = (0..DRAWN + 3)
+            .map(|n| Diagnostic::error("wrong-type", format!("problem {n}")))
+            .collect();
+        let out = human(&many, &Sources::default(), Style::Plain);
+        assert!(out.contains(&format!("problem {}", DRAWN - 1)));
+        assert!(!out.contains(&format!("problem {DRAWN}")));
+        assert!(out.contains("... and 3 more not drawn here"), "{out}");
     }
 }
