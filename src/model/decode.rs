@@ -44,11 +44,58 @@ impl<T: schemars::JsonSchema> schemars::JsonSchema for Located<T> {
 #[derive(Default)]
 pub struct Decoder {
     pub diagnostics: Vec<Diagnostic>,
+    /// Problems past [`Decoder::KEPT`]: how many errors and warnings, and where the first was.
+    unlisted: (usize, usize, Option<Loc>),
 }
 
 impl Decoder {
+    /// Problems one file keeps in full; past them they are only counted. A few megabytes
+    /// of broken items (a flow list of three million nulls) otherwise held a gigabyte and a
+    /// half of messages, where the first ten thousand already say what is wrong.
+    pub const KEPT: usize = 10_000;
+
     pub fn report(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
+        if self.diagnostics.len() < Self::KEPT {
+            self.diagnostics.push(diagnostic);
+            return;
+        }
+        let (errors, warnings, first) = &mut self.unlisted;
+        if diagnostic.is_error() {
+            *errors += 1;
+        } else {
+            *warnings += 1;
+        }
+        first.get_or_insert(diagnostic.loc.unwrap_or_default());
+    }
+
+    /// The diagnostics, with one more that counts those past [`Decoder::KEPT`].
+    pub fn finish(mut self) -> Vec<Diagnostic> {
+        let (errors, warnings, first) = self.unlisted;
+        if errors + warnings > 0 {
+            let counted = |n: usize, what: &str| {
+                (n > 0).then(|| format!("{n} more {what}{}", if n == 1 { "" } else { "s" }))
+            };
+            let parts: Vec<String> = [counted(errors, "error"), counted(warnings, "warning")]
+                .into_iter()
+                .flatten()
+                .collect();
+            let message = format!("this file has {}, not listed here", parts.join(" and "));
+            let summary = if errors > 0 {
+                Diagnostic::error("unlisted-problems", message)
+            } else {
+                Diagnostic::warning("unlisted-problems", message)
+            };
+            self.diagnostics.push(
+                summary
+                    .at(first.unwrap_or_default())
+                    .label("the first of them")
+                    .hint(format!(
+                        "fix the first {} problems and run again: so many are usually one mistake repeated",
+                        Self::KEPT
+                    )),
+            );
+        }
+        self.diagnostics
     }
 
     pub fn wrong_type(&mut self, node: &Node, expected: &str) {

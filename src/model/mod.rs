@@ -136,7 +136,7 @@ impl Model {
                 node,
                 "a mapping of top-level keys (`agencies:`, `instruments:` …)",
             );
-            return (model, d.diagnostics);
+            return (model, d.finish());
         };
         for (key, value) in entries {
             let name = key.scalar_text().unwrap_or_default();
@@ -170,7 +170,7 @@ impl Model {
                 _ => d.report(unknown_top_level(&name, key)),
             }
         }
-        (model, d.diagnostics)
+        (model, d.finish())
     }
 }
 
@@ -274,5 +274,19 @@ mod tests {
         let (model, diagnostics) = Model::decode_document(&node);
         assert_eq!(diagnostics.len(), 3);
         assert_eq!(model.instruments.capacity(), 0);
+    }
+
+    #[test]
+    fn past_the_kept_problems_a_file_counts_the_rest_in_one() {
+        let nulls = vec!["~"; Decoder::KEPT + 5].join(", ");
+        let text = format!("instruments: [{nulls}]\n");
+        let node = parse(&text, 0, &ReadLimits::default()).unwrap().unwrap();
+        let (_, diagnostics) = Model::decode_document(&node);
+        assert_eq!(diagnostics.len(), Decoder::KEPT + 1);
+        let last = diagnostics.last().unwrap();
+        assert_eq!(last.code, "unlisted-problems");
+        assert!(last.is_error());
+        assert_eq!(last.message, "this file has 5 more errors, not listed here");
+        assert!(last.loc.is_some_and(|l| l.offset > 0));
     }
 }
