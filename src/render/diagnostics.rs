@@ -77,7 +77,7 @@ pub fn human(diagnostics: &[Diagnostic], sources: &Sources, style: Style) -> Str
     }
     if diagnostics.len() > DRAWN {
         out.push_str(&format!(
-            "... and {} more not drawn here (`check` and `validate` list every one with `--format json`)\n\n",
+            "... and {} more not drawn here (`check` and `validate` list them with `--format json`)\n\n",
             diagnostics.len() - DRAWN
         ));
     }
