@@ -708,19 +708,15 @@ impl PolicyGraph {
     /// below central, one per level and region.
     fn government(&self, agency: u32) -> u32 {
         let ids = self.governments.get_or_init(|| {
-            let mut seen: HashMap<(String, String), u32> = HashMap::new();
+            let mut seen: HashMap<(&str, &str), u32> = HashMap::new();
             self.model
                 .agencies
                 .iter()
                 .map(|a| {
-                    let level = a.level.value.as_str().to_owned();
-                    let region = match level.as_str() {
-                        "central" => String::new(),
-                        _ => a
-                            .region
-                            .as_ref()
-                            .map(|r| r.value.to_string())
-                            .unwrap_or_default(),
+                    let level = a.level.value.as_str();
+                    let region = match level {
+                        "central" => "",
+                        _ => a.region.as_ref().map_or("", |r| r.value.as_str()),
                     };
                     let next = seen.len() as u32;
                     *seen.entry((level, region)).or_insert(next)

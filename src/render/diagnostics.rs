@@ -200,7 +200,6 @@ mod printable_tests {
 #[cfg(test)]
 mod excerpt_tests {
     use super::*;
-    use crate::diagnostic::Diagnostic;
 
     #[test]
     fn a_long_line_is_cut_after_the_value_and_a_short_one_kept_whole() {
