@@ -206,7 +206,7 @@ enum Content {
 }
 
 struct Document {
-    text: String,
+    text: load::Held,
     content: Content,
 }
 
@@ -217,7 +217,7 @@ fn read_document(path: &std::path::Path, file: u32, limits: &ReadLimits) -> Docu
         Ok(text) => text,
         Err(e) => {
             return Document {
-                text: String::new(),
+                text: load::Held::Text(String::new()),
                 content: Content::Failed(Box::new(e.to_diagnostic())),
             };
         }
@@ -230,7 +230,12 @@ fn read_document(path: &std::path::Path, file: u32, limits: &ReadLimits) -> Docu
         Ok(None) => Content::Empty,
         Err(diagnostic) => Content::Failed(diagnostic),
     };
-    Document { text, content }
+    // The text is let go here, in parallel, rather than after the merge: every file's
+    // text would otherwise be held at once beside the model.
+    Document {
+        text: load::Held::release(text),
+        content,
+    }
 }
 
 /// Reads and parses one file, registering it in the sources whatever happens.
@@ -251,7 +256,7 @@ fn read_node(
     // so a large file is never copied.
     let file = ws.sources.add(path.to_path_buf(), String::new());
     let parsed = load::parse(&text, file, limits).map(|node| node.map(load::Node::into_owned));
-    ws.sources.set_text(file, text);
+    ws.sources.set_text(file, load::Held::Text(text));
     match parsed {
         Ok(Some(node)) => Some(node),
         Ok(None) => {

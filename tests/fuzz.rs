@@ -93,7 +93,7 @@ fn assert_located(diagnostics: &[Diagnostic], sources: &Sources) -> Result<(), T
         if let Some(loc) = d.loc {
             let file = sources.get(loc.file);
             prop_assert!(file.is_some(), "error in an unknown file: {d:?}");
-            let text = &file.unwrap().text;
+            let text = file.unwrap().text();
             let lines = text.lines().count().max(1) as u32;
             prop_assert!(
                 loc.line >= 1 && loc.line <= lines + 1,

@@ -47,7 +47,7 @@ fn copy_of(rule: &Rule, set: &RuleSet, new: &NewRule) -> Result<Vec<(String, Str
     let text = set
         .sources
         .get(rule.source)
-        .map(|f| f.text.clone())
+        .map(|f| f.text().to_owned())
         .ok_or("the rule's text is missing")?;
     let mut text = set_header(&text, "id", &new.id);
     text = set_header(&text, "name", &new.name);

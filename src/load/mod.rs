@@ -8,6 +8,7 @@ pub use yaml::{Loc, Node, Value};
 
 use crate::diagnostic::Diagnostic;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use thiserror::Error;
 
 /// The file name that holds workspace settings rather than entities.
@@ -46,13 +47,59 @@ impl Default for ReadLimits {
     }
 }
 
-/// One file read from disk, kept whole so that diagnostics can quote it.
+/// One file read from disk. Settings, rule and template files keep their text; a
+/// workspace file lets go of its text once it is decoded, since at national scale the
+/// text is a large share of the memory, and reads it again only if an error or finding
+/// quotes it. A file changed on disk since it was read is not quoted.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
     /// The path as the user should see it.
     pub name: String,
-    pub text: String,
+    text: OnceLock<String>,
+    /// Length and hash of a text let go, to know the same text when it is read again.
+    released: Option<(usize, u64)>,
+}
+
+impl SourceFile {
+    /// The file's text; empty if it was let go and is no longer on disk as it was.
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| self.read_again())
+    }
+
+    fn read_again(&self) -> String {
+        let Some((len, hash)) = self.released else {
+            return String::new();
+        };
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) if text.len() == len && fingerprint(&text) == hash => text,
+            _ => String::new(),
+        }
+    }
+}
+
+fn fingerprint(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = rustc_hash::FxHasher::default();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// A file's text, or what is left of it once let go.
+#[derive(Debug)]
+pub enum Held {
+    Text(String),
+    Released { len: usize, hash: u64 },
+}
+
+impl Held {
+    /// Lets go of `text`, keeping what recognises it when it is read again.
+    pub fn release(text: String) -> Held {
+        Held::Released {
+            len: text.len(),
+            hash: fingerprint(&text),
+        }
+    }
 }
 
 /// Every file read in this run; a [`Loc`] points into it by index.
@@ -64,13 +111,27 @@ pub struct Sources {
 impl Sources {
     pub fn add(&mut self, path: PathBuf, text: String) -> u32 {
         let name = display_path(&path);
-        self.files.push(SourceFile { path, name, text });
+        self.files.push(SourceFile {
+            path,
+            name,
+            text: OnceLock::from(text),
+            released: None,
+        });
         (self.files.len() - 1) as u32
     }
 
-    pub fn set_text(&mut self, file: u32, text: String) {
+    pub fn set_text(&mut self, file: u32, held: Held) {
         if let Some(f) = self.files.get_mut(file as usize) {
-            f.text = text;
+            match held {
+                Held::Text(text) => {
+                    f.text = OnceLock::from(text);
+                    f.released = None;
+                }
+                Held::Released { len, hash } => {
+                    f.text = OnceLock::new();
+                    f.released = Some((len, hash));
+                }
+            }
         }
     }
 
@@ -506,6 +567,26 @@ mod tests {
 
     fn parse_ok(text: &str) -> Node<'_> {
         parse(text, 0, &ReadLimits::default()).unwrap().unwrap()
+    }
+
+    #[test]
+    fn a_released_text_is_read_again_only_while_the_file_is_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        let text = "agencies:\n  - id: MOF\n".to_owned();
+        std::fs::write(&path, &text).unwrap();
+        let mut sources = Sources::default();
+        let same = sources.add(path.clone(), String::new());
+        sources.set_text(same, Held::release(text.clone()));
+        let edited = sources.add(path.clone(), String::new());
+        sources.set_text(edited, Held::release(text.clone()));
+        let kept = sources.add(path.clone(), "kept: true\n".to_owned());
+        assert_eq!(sources.get(same).unwrap().text(), text);
+        std::fs::write(&path, "agencies:\n  - id: MOFX\n").unwrap();
+        assert_eq!(sources.get(edited).unwrap().text(), "");
+        // Once read again, a text stays what was read.
+        assert_eq!(sources.get(same).unwrap().text(), text);
+        assert_eq!(sources.get(kept).unwrap().text(), "kept: true\n");
     }
 
     #[test]

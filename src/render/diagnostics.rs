@@ -99,14 +99,14 @@ fn render_one(d: &Diagnostic, sources: &Sources, renderer: &Renderer) -> String 
     let mut group = Group::with_title(level.primary_title(message.as_ref()).id(d.code));
     if let Some(loc) = d.loc
         && let Some(file) = sources.get(loc.file)
-        && let Some((line, text, span)) = excerpt(&file.text, &loc)
+        && let Some((line, text, span)) = excerpt(file.text(), &loc)
     {
         let label = d.label.as_deref().map(|l| printable(l).into_owned());
         excerpts.push((file.name.clone(), line, text, span, label));
     }
     for related in &d.related {
         if let Some(file) = sources.get(related.loc.file)
-            && let Some((line, text, span)) = excerpt(&file.text, &related.loc)
+            && let Some((line, text, span)) = excerpt(file.text(), &related.loc)
         {
             excerpts.push((
                 file.name.clone(),

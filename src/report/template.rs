@@ -164,7 +164,7 @@ pub fn render(
     let mut env = environment();
     let name = match (&custom, format) {
         (Some(c), _) => {
-            let text = c.sources.get(c.file).map_or("", |f| f.text.as_str());
+            let text = c.sources.get(c.file).map_or("", |f| f.text());
             if let Err(e) = env.add_template_owned(custom_name(format), text.to_owned()) {
                 return Err(Box::new(diagnostic(&e, report, custom.as_ref())));
             }
@@ -225,10 +225,10 @@ fn diagnostic(e: &Error, report: &Report, custom: Option<&Custom>) -> Diagnostic
     let in_custom = e.name().is_some_and(|n| n.starts_with("custom."));
     if let (Some((file, f)), true) = (source, in_custom) {
         if let Some(range) = e.range() {
-            let before = f.text.get(..range.start).unwrap_or("");
+            let before = f.text().get(..range.start).unwrap_or("");
             let line = before.matches('\n').count() as u32 + 1;
             let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-            let mut loc = loc_at(&f.text, file, line, col);
+            let mut loc = loc_at(f.text(), file, line, col);
             loc.len = (range.end.saturating_sub(range.start)) as u32;
             d = d.at(loc);
             if e.kind() == ErrorKind::UndefinedError {
@@ -237,7 +237,7 @@ fn diagnostic(e: &Error, report: &Report, custom: Option<&Custom>) -> Diagnostic
                 // `sumary.findings`); otherwise the last name of the expression is the guess.
                 let named = e.detail().and_then(|d| d.split('`').nth(1));
                 let wanted = named
-                    .or_else(|| f.text.get(range.clone()))
+                    .or_else(|| f.text().get(range.clone()))
                     .and_then(last_name)
                     .unwrap_or("");
                 if let Some(near) = closest(wanted, names.iter().map(String::as_str)) {
@@ -245,7 +245,7 @@ fn diagnostic(e: &Error, report: &Report, custom: Option<&Custom>) -> Diagnostic
                 }
             }
         } else if let Some(line) = e.line() {
-            d = d.at(loc_at(&f.text, file, line as u32, 1));
+            d = d.at(loc_at(f.text(), file, line as u32, 1));
         }
     }
     if e.kind() == ErrorKind::OutOfFuel {

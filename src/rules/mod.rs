@@ -339,7 +339,7 @@ pub fn load(folders: &[PathBuf], engine: &rhai::Engine) -> RuleSet {
             let text = &set
                 .sources
                 .get(file)
-                .map(|f| f.text.clone())
+                .map(|f| f.text().to_owned())
                 .unwrap_or_default();
             let meta = match parse_header(text, file, &shown, &path) {
                 Ok(meta) => meta,

@@ -275,7 +275,7 @@ pub fn evaluate_with_progress(
             let outcome = match (result, stopped) {
                 (Ok(()), None) => Ok(context.map(|c| (c.findings, c.cut)).unwrap_or_default()),
                 (Ok(()), Some(reason)) => {
-                    let text = sources.get(rule.source).map_or("", |f| f.text.as_str());
+                    let text = sources.get(rule.source).map_or("", |f| f.text());
                     let at = hiding_call(text).unwrap_or(rhai::Position::NONE);
                     let error = EvalAltResult::ErrorTerminated(reason.into(), at);
                     Err(runtime_error(&error, rule, sources, limits).hint(
@@ -415,10 +415,7 @@ fn runtime_error(
     sources: &Sources,
     limits: &RuleLimits,
 ) -> Diagnostic {
-    let text = sources
-        .get(rule.source)
-        .map(|f| f.text.as_str())
-        .unwrap_or("");
+    let text = sources.get(rule.source).map(|f| f.text()).unwrap_or("");
     let (inner, position, calls) = innermost(error);
     let (explained, hint) = explain(inner);
     let (code, message) = match inner {
