@@ -3,6 +3,7 @@
 //! owner, sector, region and envelope; objective trees; agencies joined by mechanisms.
 
 pub(crate) mod questions;
+mod ragged;
 
 pub use questions::{
     AgencyOverlap, Assignment, Matching, Pair, PairFilter, horizons_meet, scopes_meet,
@@ -123,9 +124,9 @@ pub struct PolicyGraph {
     pub instrument_in_scope: Vec<bool>,
     /// Per instrument, its lead owner then co-owners as agency positions; per agency, its
     /// government as a small number. Built on first use by the pair filters.
-    owner_sets: std::sync::OnceLock<Vec<Vec<u32>>>,
+    owner_sets: std::sync::OnceLock<ragged::Ragged<u32>>,
     governments: std::sync::OnceLock<Vec<u32>>,
-    target_vectors: std::sync::OnceLock<Vec<Vec<(u32, i8)>>>,
+    target_vectors: std::sync::OnceLock<ragged::Ragged<(u32, i8)>>,
     pair_facts: std::sync::OnceLock<Vec<questions::PairFacts>>,
 }
 

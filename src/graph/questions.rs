@@ -305,21 +305,14 @@ impl PolicyGraph {
     /// once for all instruments on first use, so comparing vectors compares numbers.
     pub fn target_vector(&self, i: u32) -> &[(u32, i8)] {
         let vectors = self.target_vectors.get_or_init(|| {
-            self.model
-                .instruments
-                .iter()
-                .map(|inst| {
-                    inst.targets
-                        .iter()
-                        .map(|t| {
-                            let o = self.objective_ix.get(&t.objective.value).copied();
-                            (o.unwrap_or(u32::MAX), t.effect.value.0)
-                        })
-                        .collect()
+            super::ragged::Ragged::from_rows(self.model.instruments.iter().map(|inst| {
+                inst.targets.iter().map(|t| {
+                    let o = self.objective_ix.get(&t.objective.value).copied();
+                    (o.unwrap_or(u32::MAX), t.effect.value.0)
                 })
-                .collect()
+            }))
         });
-        &vectors[i as usize]
+        vectors.row(i)
     }
 
     /// Groups of in-scope instruments that count as one for Tinbergen: joined by `requires`
@@ -634,18 +627,13 @@ impl PolicyGraph {
     /// The lead owner and the co-owners of an instrument, as agency positions.
     pub fn owner_set(&self, i: u32) -> &[u32] {
         let sets = self.owner_sets.get_or_init(|| {
-            self.model
-                .instruments
-                .iter()
-                .map(|inst| {
-                    std::iter::once(&inst.owner)
-                        .chain(&inst.co_owners)
-                        .filter_map(|id| self.agency_ix.get(&id.value).copied())
-                        .collect()
-                })
-                .collect()
+            super::ragged::Ragged::from_rows(self.model.instruments.iter().map(|inst| {
+                std::iter::once(&inst.owner)
+                    .chain(&inst.co_owners)
+                    .filter_map(|id| self.agency_ix.get(&id.value).copied())
+            }))
         });
-        &sets[i as usize]
+        sets.row(i)
     }
 
     /// Whether either instrument names the other in `coordinated_with` or `requires`
@@ -802,7 +790,7 @@ fn intern<'a>(names: &mut HashMap<&'a str, u32>, name: &'a str) -> u32 {
 fn intern_all<'a>(
     names: &mut HashMap<&'a str, u32>,
     items: &'a [crate::model::Located<crate::model::Text>],
-) -> Box<[u32]> {
+) -> Names {
     items.iter().map(|x| intern(names, &x.value)).collect()
 }
 
@@ -821,10 +809,13 @@ pub struct PairFacts {
     succeeds: Box<[u32]>,
 }
 
+/// Most scopes name one or two sectors and regions: kept inline, they take no allocation.
+type Names = smallvec::SmallVec<[u32; 2]>;
+
 #[derive(Debug)]
 struct InternedScope {
-    sectors: Box<[u32]>,
-    regions: Box<[u32]>,
+    sectors: Names,
+    regions: Names,
 }
 
 impl PairFacts {
