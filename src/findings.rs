@@ -2,7 +2,7 @@
 //! that baselines, waivers and diffs match findings across runs and edits.
 
 use crate::load::Loc;
-use crate::model::Severity;
+use crate::model::{Severity, Text};
 use serde::Serialize;
 
 /// The five families of findings.
@@ -47,15 +47,17 @@ impl Category {
 /// A subject of a finding with where it is declared.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Subject {
-    pub id: String,
+    pub id: Text,
     pub loc: Option<Loc>,
 }
 
 /// One problem a rule found.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
-    pub rule: String,
-    pub name: String,
+    // Ids and rule names are short and repeat across thousands of findings: kept inline,
+    // they take no allocation each.
+    pub rule: Text,
+    pub name: Text,
     pub category: Category,
     pub severity: Severity,
     pub message: String,
@@ -122,7 +124,7 @@ mod tests {
             subjects: subjects
                 .iter()
                 .map(|s| Subject {
-                    id: s.to_string(),
+                    id: Text::new(s),
                     loc: None,
                 })
                 .collect(),
@@ -172,7 +174,7 @@ mod tests {
             })
             .collect();
         sort(&mut list);
-        let ids: Vec<String> = list.iter().map(|f| f.subjects[0].id.clone()).collect();
+        let ids: Vec<String> = list.iter().map(|f| f.subjects[0].id.to_string()).collect();
         let expected: Vec<String> = (0..500).map(|n| format!("x{n:03}")).collect();
         assert_eq!(ids, expected);
     }

@@ -42,7 +42,7 @@ fn waiver_finding(
             .0
             .iter()
             .map(|s| Subject {
-                id: s.value.to_string(),
+                id: s.value.clone(),
                 loc: Some(w.rule.loc),
             })
             .collect(),

@@ -273,7 +273,7 @@ fn agencies_of(g: &PolicyGraph, f: &Finding) -> Vec<String> {
     for s in &f.subjects {
         match g.entity(&s.id) {
             Some(Entity::Agency(_)) => {
-                out.insert(s.id.clone());
+                out.insert(s.id.to_string());
             }
             Some(Entity::Instrument(i)) => {
                 let inst = &g.model.instruments[i as usize];
@@ -289,8 +289,8 @@ fn agencies_of(g: &PolicyGraph, f: &Finding) -> Vec<String> {
 fn row(g: &PolicyGraph, result: &CheckResult, f: &Finding) -> FindingRow {
     FindingRow {
         key: f.key(),
-        rule: f.rule.clone(),
-        name: f.name.clone(),
+        rule: f.rule.to_string(),
+        name: f.name.to_string(),
         category: f.category.as_str(),
         severity: f.severity.as_str(),
         message: f.message.clone(),
@@ -299,7 +299,7 @@ fn row(g: &PolicyGraph, result: &CheckResult, f: &Finding) -> FindingRow {
             .subjects
             .iter()
             .map(|s| SubjectRow {
-                id: s.id.clone(),
+                id: s.id.to_string(),
                 kind: g.entity(&s.id).map_or("entity", Entity::kind),
                 place: place(result, s.loc),
             })

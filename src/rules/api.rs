@@ -1788,13 +1788,13 @@ fn report(subjects: Dynamic, message: &str, options: Option<Map>) -> Fallible<()
             .into_iter()
             .zip(entities)
             .map(|(id, entity)| Subject {
-                id,
+                id: Text::new(&id),
                 loc: Some(c.graph.loc_of(entity)),
             })
             .collect();
         c.findings.push(Finding {
-            rule: c.meta.id.clone(),
-            name: c.meta.name.clone(),
+            rule: Text::new(&c.meta.id),
+            name: Text::new(&c.meta.name),
             category: c.meta.category,
             severity: severity.unwrap_or(c.severity),
             message: message.to_owned(),

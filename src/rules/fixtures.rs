@@ -226,7 +226,14 @@ fn run_fixture(rule: &Rule, sources: &Sources, path: &Path, kind: Kind) -> Fixtu
     let found: BTreeSet<String> = outcome
         .findings
         .iter()
-        .map(|f| subjects_key(&f.subjects.iter().map(|s| s.id.clone()).collect::<Vec<_>>()))
+        .map(|f| {
+            subjects_key(
+                &f.subjects
+                    .iter()
+                    .map(|s| s.id.to_string())
+                    .collect::<Vec<_>>(),
+            )
+        })
         .collect();
     let expected: BTreeSet<String> = match kind {
         Kind::Quiet => BTreeSet::new(),
