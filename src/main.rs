@@ -8,6 +8,6 @@ static HEAP: concord::memory::Counting = concord::memory::Counting;
 
 fn main() -> std::process::ExitCode {
     concord::memory::govern();
-    concord::memory::one_arena_per_core();
+    concord::memory::tune_allocator();
     cli::run()
 }
