@@ -48,13 +48,17 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
     }
     let limits = &with_settings(limits, &ws.settings);
     crate::memory::set_ceiling(memory_ceiling(&ws.settings));
+    if let Some(error) = too_many(found.documents.len() + ws.sources.files().len()) {
+        ws.diagnostics.push(error);
+        return ws;
+    }
     if let Some(error) = too_large(&found.documents, limits) {
         ws.diagnostics.push(error);
         return ws;
     }
     // Files are read, parsed and decoded in parallel (each parse tree is dropped once its
     // file is decoded), then merged in order, so the result does not depend on timing.
-    let first = ws.sources.files().len() as u32;
+    let first = ws.sources.files().len();
     for path in &found.documents {
         ws.sources.add(path.to_path_buf(), String::new());
     }
@@ -64,12 +68,12 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
             .documents
             .par_iter()
             .enumerate()
-            .map(|(n, path)| read_document(path, first + n as u32, limits))
+            .map(|(n, path)| read_document(path, file_id(first + n), limits))
             .collect()
     };
     let mut unreadable = 0;
     for (n, document) in documents.into_iter().enumerate() {
-        let file = first + n as u32;
+        let file = file_id(first + n);
         ws.sources.set_text(file, document.text);
         match document.content {
             Content::Model(model, diagnostics) => {
@@ -127,6 +131,25 @@ pub fn load(paths: &[PathBuf], limits: &ReadLimits) -> Workspace {
         );
     }
     ws
+}
+
+/// An error if the workspace has more files than a location can tell apart.
+fn too_many(files: usize) -> Option<Diagnostic> {
+    (files > load::MAX_FILES).then(|| {
+        Diagnostic::error(
+            "too-many-files",
+            format!(
+                "the workspace has {files} files, above the limit of {}",
+                load::MAX_FILES
+            ),
+        )
+        .hint("merge small files into larger ones, or check a subset of the workspace")
+    })
+}
+
+/// A file's index, known to fit once [`too_many`] has passed.
+fn file_id(n: usize) -> load::FileId {
+    load::FileId::try_from(n).unwrap_or(load::FileId::MAX)
 }
 
 /// An error if the workspace's files together pass `limits.workspace_mib`; sizes are
@@ -211,7 +234,7 @@ struct Document {
 }
 
 /// Reads, parses and decodes one workspace file already registered as `file`.
-fn read_document(path: &std::path::Path, file: u32, limits: &ReadLimits) -> Document {
+fn read_document(path: &std::path::Path, file: load::FileId, limits: &ReadLimits) -> Document {
     let _doing = crate::memory::doing(&format!("reading `{}`", path.display()));
     let text = match load::read_text(path, limits) {
         Ok(text) => text,
@@ -281,4 +304,22 @@ fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
         let key = |d: &Diagnostic| (d.loc.map(|l| (l.file, l.line, l.col)), d.path.clone());
         key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn more_files_than_a_location_can_name_are_refused_before_reading() {
+        assert!(too_many(load::MAX_FILES).is_none());
+        let refused = too_many(load::MAX_FILES + 1).expect("one file too many");
+        assert_eq!(refused.code, "too-many-files");
+        assert!(
+            refused.message.contains("65537 files"),
+            "{}",
+            refused.message
+        );
+        assert_eq!(file_id(load::MAX_FILES - 1), load::FileId::MAX);
+    }
 }

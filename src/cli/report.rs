@@ -78,7 +78,7 @@ fn fail(stderr: String) -> Outcome {
 }
 
 /// Reads the custom template, if any, into its own source list for error snippets.
-fn read_template(path: Option<&Path>) -> Result<Option<(Sources, u32)>, String> {
+fn read_template(path: Option<&Path>) -> Result<Option<(Sources, concord::load::FileId)>, String> {
     let Some(path) = path else { return Ok(None) };
     let text = concord::load::read_text(path, &ReadLimits::default())
         .map_err(|e| format!("error: {}\n", e.to_diagnostic().message))?;

@@ -13,7 +13,11 @@ use granit_parser::{Event, Parser, ScalarStyle, Span};
 use std::borrow::Cow;
 
 /// The tree of `text`, or `None` when the file is not plain enough to be read here.
-pub(super) fn build<'a>(text: &'a str, file: u32, limits: &ReadLimits) -> Option<Node<'a>> {
+pub(super) fn build<'a>(
+    text: &'a str,
+    file: super::FileId,
+    limits: &ReadLimits,
+) -> Option<Node<'a>> {
     let mut parser = Parser::new_from_str_with_options(text, parser_options(limits));
     let mut tree = Builder {
         file,
@@ -92,7 +96,7 @@ enum Frame<'a> {
 }
 
 struct Builder<'a> {
-    file: u32,
+    file: super::FileId,
     stack: Vec<Frame<'a>>,
     root: Option<Node<'a>>,
     nodes_left: usize,
@@ -103,16 +107,15 @@ impl<'a> Builder<'a> {
     /// Where an event stands, computed as serde-saphyr computes it.
     fn loc(&self, span: &Span) -> Loc {
         let clamp = |n: usize| n.min(u32::MAX as usize) as u32;
-        let (offset, len) = match (span.start.byte_offset(), span.end.byte_offset()) {
-            (Some(start), Some(end)) => (clamp(start), clamp(end.saturating_sub(start))),
-            _ => (0, 0),
+        let len = match (span.start.byte_offset(), span.end.byte_offset()) {
+            (Some(start), Some(end)) => end.saturating_sub(start),
+            _ => 0,
         };
         Loc {
             file: self.file,
             line: clamp(span.start.line()),
             col: clamp(span.start.col().saturating_add(1)),
-            offset,
-            len,
+            len: super::yaml::loc_len(len),
         }
     }
 

@@ -4,7 +4,14 @@
 mod events;
 mod yaml;
 
-pub use yaml::{Loc, Node, Value};
+pub use yaml::{Loc, Node, Value, loc_len};
+
+/// A file's index in its [`Sources`], as a [`Loc`] keeps it.
+pub type FileId = u16;
+
+/// Most files one [`Sources`] can tell apart: a workspace or rule folder with more is
+/// refused before any is read.
+pub const MAX_FILES: usize = FileId::MAX as usize + 1;
 
 use crate::diagnostic::Diagnostic;
 use std::path::{Path, PathBuf};
@@ -59,12 +66,35 @@ pub struct SourceFile {
     text: OnceLock<String>,
     /// Length and hash of a text let go, to know the same text when it is read again.
     released: Option<(usize, u64)>,
+    /// Where each line starts, in bytes, built when a snippet first needs it.
+    lines: OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     /// The file's text; empty if it was let go and is no longer on disk as it was.
     pub fn text(&self) -> &str {
         self.text.get_or_init(|| self.read_again())
+    }
+
+    /// The byte offset of `line` and `col` (1-based, `col` in characters) in the text, as
+    /// the parser counts them: CR, LF and CRLF each end a line, and a byte-order mark
+    /// takes no column. `None` past the end of the text.
+    pub fn offset_of(&self, line: u32, col: u32) -> Option<usize> {
+        let text = self.text();
+        let lines = self.lines.get_or_init(|| line_starts(text));
+        let start = *lines.get((line as usize).checked_sub(1)?)? as usize;
+        let mut offset = start;
+        let mut left = col.saturating_sub(1);
+        for c in text.get(start..)?.chars() {
+            if left == 0 || c == '\n' || c == '\r' {
+                break;
+            }
+            if c != '\u{feff}' {
+                left -= 1;
+            }
+            offset += c.len_utf8();
+        }
+        Some(offset)
     }
 
     fn read_again(&self) -> String {
@@ -76,6 +106,19 @@ impl SourceFile {
             _ => String::new(),
         }
     }
+}
+
+/// The byte offset where each line of `text` starts; the first is 0.
+fn line_starts(text: &str) -> Vec<u32> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    for (i, &b) in bytes.iter().enumerate() {
+        let ends_line = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+        if ends_line {
+            starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+        }
+    }
+    starts
 }
 
 fn fingerprint(text: &str) -> u64 {
@@ -109,18 +152,21 @@ pub struct Sources {
 }
 
 impl Sources {
-    pub fn add(&mut self, path: PathBuf, text: String) -> u32 {
+    /// Registers a file. Callers refuse more than [`MAX_FILES`] files first; past that the
+    /// index would stop at the last one.
+    pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
         let name = display_path(&path);
         self.files.push(SourceFile {
             path,
             name,
             text: OnceLock::from(text),
             released: None,
+            lines: OnceLock::new(),
         });
-        (self.files.len() - 1) as u32
+        FileId::try_from(self.files.len() - 1).unwrap_or(FileId::MAX)
     }
 
-    pub fn set_text(&mut self, file: u32, held: Held) {
+    pub fn set_text(&mut self, file: FileId, held: Held) {
         if let Some(f) = self.files.get_mut(file as usize) {
             match held {
                 Held::Text(text) => {
@@ -135,7 +181,7 @@ impl Sources {
         }
     }
 
-    pub fn get(&self, file: u32) -> Option<&SourceFile> {
+    pub fn get(&self, file: FileId) -> Option<&SourceFile> {
         self.files.get(file as usize)
     }
 
@@ -143,7 +189,7 @@ impl Sources {
         &self.files
     }
 
-    pub fn name(&self, file: u32) -> &str {
+    pub fn name(&self, file: FileId) -> &str {
         self.get(file).map_or("<unknown>", |f| f.name.as_str())
     }
 }
@@ -343,7 +389,7 @@ pub fn read_text(path: &Path, limits: &ReadLimits) -> Result<String, ReadError> 
 /// through serde-saphyr ([`parse_by_reference`]), with the same result.
 pub fn parse<'a>(
     text: &'a str,
-    file: u32,
+    file: FileId,
     limits: &ReadLimits,
 ) -> Result<Option<Node<'a>>, Box<Diagnostic>> {
     if text.trim().is_empty() || only_comments(text) {
@@ -359,7 +405,7 @@ pub fn parse<'a>(
 /// every input.
 pub fn parse_by_reference<'a>(
     text: &'a str,
-    file: u32,
+    file: FileId,
     limits: &ReadLimits,
 ) -> Result<Option<Node<'a>>, Box<Diagnostic>> {
     let mut budget = serde_saphyr::Budget::default();
@@ -381,7 +427,7 @@ pub fn parse_by_reference<'a>(
             set_file(&mut node, file);
             checked_text(node, limits).map(Some)
         }
-        Err(e) => Err(Box::new(syntax_diagnostic(&e, text, file, limits))),
+        Err(e) => Err(Box::new(syntax_diagnostic(&e, file, limits))),
     }
 }
 
@@ -399,7 +445,7 @@ fn only_comments(text: &str) -> bool {
         .all(|l| l.is_empty() || l.starts_with('#') || l == "---" || l == "...")
 }
 
-fn set_file(node: &mut Node, file: u32) {
+fn set_file(node: &mut Node, file: FileId) {
     let mut stack = vec![node];
     while let Some(node) = stack.pop() {
         node.loc.file = file;
@@ -450,12 +496,7 @@ fn text_too_long(loc: Loc, len: usize, limits: &ReadLimits) -> Diagnostic {
     .hint("keep long documents outside the workspace and link to them, or raise `limits.yaml_text_kib` in `concord.yaml`")
 }
 
-fn syntax_diagnostic(
-    error: &serde_saphyr::Error,
-    text: &str,
-    file: u32,
-    limits: &ReadLimits,
-) -> Diagnostic {
+fn syntax_diagnostic(error: &serde_saphyr::Error, file: FileId, limits: &ReadLimits) -> Diagnostic {
     use serde_saphyr::MessageFormatter;
     let inner = error.without_snippet();
     let raw = serde_saphyr::UserMessageFormatter.format_message(inner);
@@ -471,8 +512,8 @@ fn syntax_diagnostic(
     };
     let loc = inner
         .location()
-        .map(|l| loc_at(text, file, l.line() as u32, l.column() as u32))
-        .unwrap_or_else(|| loc_at(text, file, 1, 1));
+        .map(|l| loc_at(file, l.line() as u32, l.column() as u32))
+        .unwrap_or_else(|| loc_at(file, 1, 1));
     Diagnostic::error(code, message).at(loc).maybe_hint(hint)
 }
 
@@ -536,27 +577,12 @@ fn classify_parser_message(message: &str) -> (&'static str, Option<String>) {
     }
 }
 
-/// A location for a line and column, with the byte offset computed from the text.
-pub fn loc_at(text: &str, file: u32, line: u32, col: u32) -> Loc {
-    let line_start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1) as usize)
-        .map(str::len)
-        .sum();
-    let line_text = text[line_start.min(text.len())..]
-        .lines()
-        .next()
-        .unwrap_or("");
-    let col_offset: usize = line_text
-        .chars()
-        .take(col.saturating_sub(1) as usize)
-        .map(char::len_utf8)
-        .sum();
+/// A location for a line and column, one byte long.
+pub fn loc_at(file: FileId, line: u32, col: u32) -> Loc {
     Loc {
         file,
         line: line.max(1),
         col: col.max(1),
-        offset: (line_start + col_offset) as u32,
         len: 1,
     }
 }
@@ -602,7 +628,7 @@ mod tests {
             panic!("not a map")
         };
         assert_eq!((fields[0].1.loc.line, fields[0].1.loc.col), (2, 9));
-        assert_eq!(fields[0].1.loc.offset, 11);
+        assert_eq!(fields[0].1.loc.len, 3);
     }
 
     #[test]
@@ -652,7 +678,12 @@ mod tests {
 
     #[test]
     fn offsets_count_bytes_of_chinese_text() {
-        let loc = loc_at("name: 财政部\nid: x\n", 0, 2, 5);
-        assert_eq!(loc.offset, "name: 财政部\n".len() as u32 + 4);
+        let mut sources = Sources::default();
+        let file = sources.add("a.yaml".into(), "id: 财政部 x\nid: x\n".into());
+        let file = sources.get(file).unwrap();
+        assert_eq!(file.offset_of(2, 5), Some("id: 财政部 x\n".len() + 4));
+        assert_eq!(file.offset_of(1, 9), Some("id: 财政部 ".len()));
+        assert_eq!(file.offset_of(1, 99), Some("id: 财政部 x".len()));
+        assert_eq!(file.offset_of(4, 1), None);
     }
 }

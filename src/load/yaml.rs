@@ -6,15 +6,31 @@ use serde_saphyr::Spanned;
 use std::borrow::Cow;
 use std::fmt;
 
-/// Where a value stands in a source file. Lines and columns are 1-based; `offset` and
-/// `len` are byte positions used to draw snippets.
+/// Where a value stands in a source file: 1-based line and column (in characters), and
+/// the value's length in bytes for drawing it. Twelve bytes, since every value of a
+/// national workspace carries one; a snippet finds the line from the line number.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Loc {
-    pub file: u32,
+    /// Index of the file in its [`Sources`](super::Sources); a workspace has at most
+    /// [`MAX_FILES`](super::MAX_FILES) files.
+    pub file: u16,
     pub line: u32,
     pub col: u32,
-    pub offset: u32,
-    pub len: u32,
+    /// Bytes of the value, at most 65,535: longer values are underlined that far.
+    pub len: u16,
+}
+
+#[cfg(test)]
+#[test]
+fn a_location_takes_twelve_bytes_and_keeps_long_lengths_short() {
+    assert_eq!(std::mem::size_of::<Loc>(), 12);
+    assert_eq!(loc_len(70_000), u16::MAX);
+    assert_eq!(loc_len(7), 7);
+}
+
+/// A length in bytes as a [`Loc`] keeps it.
+pub fn loc_len(bytes: usize) -> u16 {
+    bytes.min(u16::MAX as usize) as u16
 }
 
 /// One YAML node with its position. Text borrows from the file where the parser allows
@@ -93,8 +109,7 @@ fn loc_of(l: &serde_saphyr::Location) -> Loc {
         file: 0,
         line: l.line().min(u32::MAX as u64) as u32,
         col: l.column().min(u32::MAX as u64) as u32,
-        offset: span.byte_offset().unwrap_or(0).min(u32::MAX as u64) as u32,
-        len: span.byte_len().unwrap_or(0).min(u32::MAX as u64) as u32,
+        len: loc_len(span.byte_len().unwrap_or(0) as usize),
     }
 }
 

@@ -2,7 +2,7 @@
 //! line with a caret under the value, a hint) and as JSON for tools.
 
 use crate::diagnostic::{Diagnostic, Level};
-use crate::load::{Loc, Sources};
+use crate::load::{Loc, SourceFile, Sources};
 use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level as SnippetLevel, Renderer, Snippet};
 use serde::Serialize;
@@ -19,17 +19,20 @@ pub enum Style {
 /// megabytes (a whole file written as one flow list).
 const AFTER: usize = 1024;
 
-/// The lines around `loc`, as (first line number, text, span of the value within the text).
-pub fn excerpt(text: &str, loc: &Loc) -> Option<(usize, String, std::ops::Range<usize>)> {
-    let offset = (loc.offset as usize).min(text.len());
-    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+/// The line of `loc` in `file`, as (line number, text, span of the value within the text).
+pub fn excerpt(file: &SourceFile, loc: &Loc) -> Option<(usize, String, std::ops::Range<usize>)> {
+    let text = file.text();
+    let offset = file.offset_of(loc.line, loc.col)?;
+    let start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let mut limit = offset
         .saturating_add((loc.len as usize).saturating_add(AFTER))
         .min(text.len());
     while !text.is_char_boundary(limit) {
         limit += 1;
     }
-    let end = text[offset..limit].find('\n').map_or(limit, |i| offset + i);
+    let end = text[offset..limit]
+        .find(['\n', '\r'])
+        .map_or(limit, |i| offset + i);
     let line_text = &text[start..end];
     let from = offset - start;
     let mut to = (from + (loc.len as usize).max(1)).min(line_text.len());
@@ -99,14 +102,14 @@ fn render_one(d: &Diagnostic, sources: &Sources, renderer: &Renderer) -> String 
     let mut group = Group::with_title(level.primary_title(message.as_ref()).id(d.code));
     if let Some(loc) = d.loc
         && let Some(file) = sources.get(loc.file)
-        && let Some((line, text, span)) = excerpt(file.text(), &loc)
+        && let Some((line, text, span)) = excerpt(file, &loc)
     {
         let label = d.label.as_deref().map(|l| printable(l).into_owned());
         excerpts.push((file.name.clone(), line, text, span, label));
     }
     for related in &d.related {
         if let Some(file) = sources.get(related.loc.file)
-            && let Some((line, text, span)) = excerpt(file.text(), &related.loc)
+            && let Some((line, text, span)) = excerpt(file, &related.loc)
         {
             excerpts.push((
                 file.name.clone(),
@@ -204,27 +207,56 @@ mod excerpt_tests {
     #[test]
     fn a_long_line_is_cut_after_the_value_and_a_short_one_kept_whole() {
         let text = format!("instruments: [{}]\nnext: line\n", "~,".repeat(50_000));
+        let mut sources = Sources::default();
+        let long = sources.add("long.yaml".into(), text);
         let loc = Loc {
-            file: 0,
+            file: long,
             line: 1,
             col: 15,
-            offset: 14,
             len: 1,
         };
-        let (line, shown, span) = excerpt(&text, &loc).unwrap();
+        let (line, shown, span) = excerpt(sources.get(long).unwrap(), &loc).unwrap();
         assert_eq!(line, 1);
         assert_eq!(shown.len(), 14 + 1 + AFTER);
         assert_eq!(&shown[span], "~");
-        let short = "a: 1\nb: [x, y]\n";
+        let short = sources.add("short.yaml".into(), "a: 1\nb: [x, y]\n".into());
         let loc = Loc {
-            file: 0,
+            file: short,
             line: 2,
-            col: 5,
-            offset: 8,
+            col: 4,
             len: 6,
         };
-        let (_, shown, span) = excerpt(short, &loc).unwrap();
+        let (_, shown, span) = excerpt(sources.get(short).unwrap(), &loc).unwrap();
         assert_eq!((shown.as_str(), &shown[span]), ("b: [x, y]", "[x, y]"));
+    }
+
+    /// Lines end as the parser ends them (CR, LF or CRLF), columns count characters, and a
+    /// byte-order mark takes no column.
+    #[test]
+    fn a_snippet_finds_its_line_and_column_as_the_parser_counts_them() {
+        let mut sources = Sources::default();
+        let file = sources.add("a.yaml".into(), "\u{feff}a: 1\rb: é x\r\nc: 2\n".into());
+        let at = |line, col, len| {
+            let loc = Loc {
+                file,
+                line,
+                col,
+                len,
+            };
+            let (_, shown, span) = excerpt(sources.get(file).unwrap(), &loc).unwrap();
+            (shown[span.clone()].to_owned(), shown)
+        };
+        assert_eq!(at(1, 4, 1), ("1".to_owned(), "\u{feff}a: 1".to_owned()));
+        assert_eq!(at(2, 4, 2), ("é".to_owned(), "b: é x".to_owned()));
+        assert_eq!(at(2, 6, 1), ("x".to_owned(), "b: é x".to_owned()));
+        assert_eq!(at(3, 4, 1), ("2".to_owned(), "c: 2".to_owned()));
+        let past = Loc {
+            file,
+            line: 9,
+            col: 1,
+            len: 1,
+        };
+        assert_eq!(excerpt(sources.get(file).unwrap(), &past), None);
     }
 
     #[test]

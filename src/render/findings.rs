@@ -37,7 +37,7 @@ pub fn finding_text(f: &Finding, sources: &Sources, renderer: &Renderer) -> Stri
         let Some(file) = sources.get(loc.file) else {
             continue;
         };
-        if let Some((line, text, span)) = excerpt(file.text(), &loc) {
+        if let Some((line, text, span)) = excerpt(file, &loc) {
             let shown = printable(&subject.id);
             let label = if i == 0 {
                 format!("`{shown}`")

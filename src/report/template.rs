@@ -26,7 +26,7 @@ pub enum Format {
 
 /// An analyst's template: a file of `sources`, which keeps its text for error snippets.
 pub struct Custom<'a> {
-    pub file: u32,
+    pub file: crate::load::FileId,
     pub sources: &'a Sources,
 }
 
@@ -228,8 +228,8 @@ fn diagnostic(e: &Error, report: &Report, custom: Option<&Custom>) -> Diagnostic
             let before = f.text().get(..range.start).unwrap_or("");
             let line = before.matches('\n').count() as u32 + 1;
             let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-            let mut loc = loc_at(f.text(), file, line, col);
-            loc.len = (range.end.saturating_sub(range.start)) as u32;
+            let mut loc = loc_at(file, line, col);
+            loc.len = crate::load::loc_len(range.end.saturating_sub(range.start));
             d = d.at(loc);
             if e.kind() == ErrorKind::UndefinedError {
                 let names = field_names(report);
@@ -245,7 +245,7 @@ fn diagnostic(e: &Error, report: &Report, custom: Option<&Custom>) -> Diagnostic
                 }
             }
         } else if let Some(line) = e.line() {
-            d = d.at(loc_at(f.text(), file, line as u32, 1));
+            d = d.at(loc_at(file, line as u32, 1));
         }
     }
     if e.kind() == ErrorKind::OutOfFuel {

@@ -43,7 +43,7 @@ pub struct Rule {
     pub meta: RuleMeta,
     pub ast: rhai::AST,
     /// Index of the rule file in the run's sources, for located errors.
-    pub source: u32,
+    pub source: crate::load::FileId,
 }
 
 /// Why a rule file could not be used.
@@ -87,20 +87,15 @@ const HEADER_FIELDS: [&str; 7] = [
 /// Reads the `//!` header of a rule file; each problem is located on its line.
 pub fn parse_header(
     text: &str,
-    file: u32,
+    file: crate::load::FileId,
     shown: &str,
     path: &Path,
 ) -> Result<RuleMeta, Vec<Diagnostic>> {
     let mut fields: Vec<(&str, String, Loc)> = Vec::new();
     let mut params = Vec::new();
     let mut errors = Vec::new();
-    let mut offset = 0usize;
-    // `split_inclusive` keeps each line's own ending, so offsets stay right in files
-    // with CRLF line ends too.
     for (n, raw) in text.split_inclusive('\n').enumerate() {
         let line = raw.trim_end_matches(['\n', '\r']);
-        let start = offset;
-        offset += raw.len();
         let Some(rest) = line.strip_prefix("//!") else {
             if line.trim().is_empty() && fields.is_empty() {
                 continue;
@@ -116,8 +111,7 @@ pub fn parse_header(
             file,
             line: n as u32 + 1,
             col: (line.len() - rest.trim_start().len()) as u32 + 1,
-            offset: (start + line.len() - rest.trim_start().len()) as u32,
-            len: rest.trim().len() as u32,
+            len: crate::load::loc_len(rest.trim().len()),
         };
         if key == "param" {
             let (head, meaning) = value.split_once(';').unwrap_or((&value, ""));
@@ -148,7 +142,6 @@ pub fn parse_header(
         file,
         line: 1,
         col: 1,
-        offset: 0,
         len: 1,
     };
     for field in HEADER_FIELDS {
@@ -315,6 +308,20 @@ pub fn load(folders: &[PathBuf], engine: &rhai::Engine) -> RuleSet {
                 continue;
             }
         };
+        if set.sources.files().len() + files.len() > crate::load::MAX_FILES {
+            set.diagnostics.push(
+                Diagnostic::error(
+                    "too-many-files",
+                    format!(
+                        "the rule folders hold more than {} rule files",
+                        crate::load::MAX_FILES
+                    ),
+                )
+                .path(folder.to_string_lossy().into_owned())
+                .hint("point `rules` at fewer folders"),
+            );
+            break;
+        }
         for path in files {
             let read = match library::read(&path) {
                 Some(text) => Ok(text.to_owned()),
@@ -361,7 +368,6 @@ pub fn load(folders: &[PathBuf], engine: &rhai::Engine) -> RuleSet {
                         file,
                         line: 1,
                         col: 1,
-                        offset: 0,
                         len: 1,
                     })
                     .hint("rule ids are unique across all rule folders; rename or remove one"),

@@ -342,22 +342,20 @@ fn hiding_call(text: &str) -> Option<Position> {
     })
 }
 
-fn position_loc(pos: Position, file: u32, text: &str) -> Loc {
+fn position_loc(pos: Position, file: crate::load::FileId) -> Loc {
     let line = pos.line().unwrap_or(1) as u32;
     let col = pos.position().unwrap_or(1) as u32;
-    let mut loc = loc_at(text, file, line, col);
-    loc.len = 1;
-    loc
+    loc_at(file, line, col)
 }
 
 /// A compile error of a rule file, located in it.
-pub fn parse_error(error: &ParseError, file: u32, text: &str) -> Diagnostic {
+pub fn parse_error(error: &ParseError, file: crate::load::FileId, text: &str) -> Diagnostic {
     let message = lowercase_first(&error.err_type().to_string());
     Diagnostic::error(
         "rule-compile",
         format!("the rule does not compile: {message}"),
     )
-    .at(position_loc(error.position(), file, text))
+    .at(position_loc(error.position(), file))
     .label("here")
     .maybe_hint(
         depth_hint(error)
@@ -482,7 +480,7 @@ fn runtime_error(
             ),
         ),
     };
-    let at = position_loc(position, rule.source, text);
+    let at = position_loc(position, rule.source);
     let mut diagnostic = match inner
         .is_system_exception()
         .then(|| inside_function(text, at))
@@ -546,8 +544,8 @@ fn inside_function(text: &str, at: Loc) -> Option<(Loc, String)> {
         definition,
         lines[definition].find(name.as_str()).unwrap_or(0),
     ));
-    let mut loc = loc_at(text, at.file, n as u32 + 1, c as u32 + 1);
-    loc.len = name.len() as u32;
+    let mut loc = loc_at(at.file, n as u32 + 1, c as u32 + 1);
+    loc.len = crate::load::loc_len(name.len());
     Some((loc, name))
 }
 
