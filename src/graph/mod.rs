@@ -83,8 +83,10 @@ impl Relation {
     }
 }
 
-/// The overlapping pairs at one threshold, computed once by whichever rule asks first.
-type PairSlot = Arc<std::sync::OnceLock<Arc<Vec<Pair>>>>;
+/// The overlapping pairs of one question, while some rule still holds them. The slot holds
+/// them weakly: kept for the whole run, the lists of a national workspace (146,401 opposed
+/// pairs, 116,818 unjoined) stayed in memory to the end, long after their rules were done.
+type PairSlot = Arc<std::sync::Mutex<std::sync::Weak<Vec<Pair>>>>;
 
 /// The model, its graph and its indexes, built once per run and then only read.
 pub struct PolicyGraph {
@@ -112,7 +114,7 @@ pub struct PolicyGraph {
     /// For each mechanism, the objectives it covers with their descendants; `None` when it
     /// covers everything.
     coverage: Vec<Option<HashSet<u32>>>,
-    /// Overlapping pairs by minimum effect, computed once and shared by the rules that ask.
+    /// Overlapping pairs by minimum effect, shared by the rules that ask while any holds them.
     pairs: std::sync::Mutex<HashMap<(i8, questions::FilterKey), PairSlot>>,
     /// Pairs of agencies (lower index first) joined by a mechanism, with the mechanisms.
     pub joined: questions::NumberMap<(u32, u32), Vec<u32>>,
@@ -512,19 +514,28 @@ impl PolicyGraph {
         self.children[o as usize].is_empty()
     }
 
-    /// The overlapping pairs for `min_abs_effect` that pass `filter`, computed on first use.
+    /// The overlapping pairs for `min_abs_effect` that pass `filter`: computed by the first
+    /// rule to ask, and shared with the rules that ask while it still holds them.
     pub fn shared_pairs(&self, min_abs_effect: i8, filter: &PairFilter) -> Arc<Vec<Pair>> {
-        // One slot per question: the first rule to ask computes the pairs, and rules that
-        // ask meanwhile wait for that answer instead of computing it again.
         let slot = match self.pairs.lock() {
             Ok(mut cache) => cache
                 .entry((min_abs_effect, filter.key()))
                 .or_default()
                 .clone(),
-            Err(_) => Arc::new(std::sync::OnceLock::new()),
+            Err(_) => Arc::default(),
         };
-        slot.get_or_init(|| Arc::new(self.pairs_where(min_abs_effect, filter)))
-            .clone()
+        // Rules that ask meanwhile wait on the slot for the answer instead of computing it
+        // again.
+        let mut held = match slot.lock() {
+            Ok(held) => held,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(pairs) = held.upgrade() {
+            return pairs;
+        }
+        let pairs = Arc::new(self.pairs_where(min_abs_effect, filter));
+        *held = Arc::downgrade(&pairs);
+        pairs
     }
 
     /// Whether two agencies share a mechanism that covers `objective` (or covers everything).
@@ -541,5 +552,40 @@ impl PolicyGraph {
                 (None, _) | (_, None) => true,
                 (Some(covered), Some(o)) => covered.contains(&o),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{ReadLimits, parse};
+
+    fn graph_of(yaml: &str) -> PolicyGraph {
+        let node = parse(yaml, 0, &ReadLimits::default()).unwrap().unwrap();
+        let (model, diagnostics) = Model::decode_document(&node);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        PolicyGraph::build(model, None).unwrap()
+    }
+
+    /// A pair list is shared while a rule holds it and freed once none does: kept for the
+    /// whole run, the lists of a national workspace held megabytes to the end.
+    #[test]
+    fn pairs_are_shared_while_held_and_freed_after() {
+        let g = graph_of(
+            "agencies:\n  - { id: A, name: A, kind: ministry, level: central }\n\
+             objectives:\n  - { id: O, name: O, domain: industrial_upgrade }\n\
+             instruments:\n\
+             \x20 - { id: x, name: x, kind: fiscal_subsidy, owner: A, targets: [{ objective: O, effect: 2 }] }\n\
+             \x20 - { id: y, name: y, kind: fiscal_subsidy, owner: A, targets: [{ objective: O, effect: 2 }] }\n",
+        );
+        let filter = PairFilter::default();
+        let first = g.shared_pairs(1, &filter);
+        assert_eq!(first.len(), 1);
+        let again = g.shared_pairs(1, &filter);
+        assert!(Arc::ptr_eq(&first, &again));
+        let held = Arc::downgrade(&first);
+        drop((first, again));
+        assert!(held.upgrade().is_none());
+        assert_eq!(g.shared_pairs(1, &filter).len(), 1);
     }
 }
