@@ -65,7 +65,9 @@ pub struct Finding {
     pub subjects: Vec<Subject>,
     /// A chain of ids that explains the finding (instrument → objective → objective).
     pub path: Vec<String>,
-    pub help: Option<String>,
+    /// Shared among the findings of a rule that give the same help: CON001 and CON002
+    /// give 20,000 findings at 100k with 38 texts between them.
+    pub help: Option<std::sync::Arc<str>>,
 }
 
 impl Finding {

@@ -294,7 +294,7 @@ fn row(g: &PolicyGraph, result: &CheckResult, f: &Finding) -> FindingRow {
         category: f.category.as_str(),
         severity: f.severity.as_str(),
         message: f.message.clone(),
-        help: f.help.clone(),
+        help: f.help.as_deref().map(str::to_owned),
         subjects: f
             .subjects
             .iter()

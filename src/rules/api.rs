@@ -42,9 +42,21 @@ pub struct Context {
     pub heap_start: i64,
     /// Memory the rule's values may hold, in bytes.
     pub max_heap: u64,
+    /// The help texts given so far, each held once however many findings give it.
+    pub helps: std::collections::HashSet<Arc<str>>,
 }
 
 impl Context {
+    /// `help`, shared with the findings that gave the same text before.
+    fn shared_help(&mut self, help: String) -> Arc<str> {
+        if let Some(same) = self.helps.get(help.as_str()) {
+            return same.clone();
+        }
+        let help: Arc<str> = help.into();
+        self.helps.insert(help.clone());
+        help
+    }
+
     /// Bytes the rule holds beyond what its thread held when it started.
     pub fn holds(&self) -> i64 {
         crate::memory::thread_bytes() - self.heap_start
@@ -1792,6 +1804,7 @@ fn report(subjects: Dynamic, message: &str, options: Option<Map>) -> Fallible<()
                 loc: Some(c.graph.loc_of(entity)),
             })
             .collect();
+        let help = help.map(|h| c.shared_help(h));
         c.findings.push(Finding {
             rule: Text::new(&c.meta.id),
             name: Text::new(&c.meta.name),

@@ -265,6 +265,7 @@ pub fn evaluate_with_progress(
                 stopped: None,
                 heap_start: crate::memory::thread_bytes(),
                 max_heap: limits.max_rule_bytes,
+                helps: Default::default(),
             });
             let result = on_own_engine(limits, |engine| engine.run_ast(&rule.ast));
             let context = api::leave();
