@@ -269,6 +269,34 @@ impl<T: Decode> Decode for Vec<T> {
     }
 }
 
+/// A list that most entities fill with one item (a scope's sectors, regions and
+/// beneficiaries), kept inline up to one: a national workspace has hundreds of thousands
+/// of such lists, and an allocation each.
+pub type Few<T> = smallvec::SmallVec<[T; 1]>;
+
+impl<T: Decode> Decode for Few<T> {
+    fn expected() -> String {
+        Vec::<T>::expected()
+    }
+    fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
+        match &node.value {
+            Value::Seq(items) => {
+                let mut list = Few::new();
+                if items.len() > 1 {
+                    list.reserve_exact(items.len());
+                }
+                list.extend(items.iter().filter_map(|i| T::decode(i, d)));
+                Some(list)
+            }
+            Value::Null => Some(Few::new()),
+            _ => {
+                d.wrong_type(node, &Self::expected());
+                None
+            }
+        }
+    }
+}
+
 fn strip_article(s: &str) -> &str {
     s.strip_prefix("an ")
         .or_else(|| s.strip_prefix("a "))
@@ -277,11 +305,11 @@ fn strip_article(s: &str) -> &str {
 
 /// A list that may also be written as a single value (`beneficiaries: households`).
 #[derive(Clone, Debug, PartialEq)]
-pub struct OneOrMany<T>(pub Vec<T>);
+pub struct OneOrMany<T>(pub Few<T>);
 
 impl<T> Default for OneOrMany<T> {
     fn default() -> Self {
-        OneOrMany(Vec::new())
+        OneOrMany(Few::new())
     }
 }
 
@@ -291,8 +319,8 @@ impl<T: Decode> Decode for OneOrMany<T> {
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
         match &node.value {
-            Value::Seq(_) | Value::Null => Vec::<T>::decode(node, d).map(OneOrMany),
-            _ => T::decode(node, d).map(|v| OneOrMany(vec![v])),
+            Value::Seq(_) | Value::Null => Few::<T>::decode(node, d).map(OneOrMany),
+            _ => T::decode(node, d).map(|v| OneOrMany(smallvec::smallvec![v])),
         }
     }
 }
@@ -384,8 +412,8 @@ impl<'n> Fields<'n> {
     }
 
     /// A list field that may be left out (an empty list then).
-    pub fn list<T: Decode>(&mut self, key: &'static str, d: &mut Decoder) -> Vec<T> {
-        self.opt::<Vec<T>>(key, d).unwrap_or_default()
+    pub fn list<L: Decode + Default>(&mut self, key: &'static str, d: &mut Decoder) -> L {
+        self.opt::<L>(key, d).unwrap_or_default()
     }
 
     /// An optional field with a default (an empty list) when left out.
@@ -513,11 +541,12 @@ mod tests {
         let n = node("a: households\nb: [firms, banks]\n");
         let mut d = Decoder::default();
         let mut f = Fields::of(&n, "scope", &mut d).unwrap();
-        assert_eq!(
-            f.req::<OneOrMany<String>>("a", &mut d).unwrap().0,
-            ["households"]
-        );
-        assert_eq!(f.req::<OneOrMany<String>>("b", &mut d).unwrap().0.len(), 2);
+        let one = f.req::<OneOrMany<String>>("a", &mut d).unwrap().0;
+        assert_eq!(one.as_slice(), ["households"]);
+        assert!(!one.spilled(), "one item is kept inline");
+        let two = f.req::<OneOrMany<String>>("b", &mut d).unwrap().0;
+        assert_eq!(two.as_slice(), ["firms", "banks"]);
+        assert_eq!(two.capacity(), 2);
     }
 
     #[test]

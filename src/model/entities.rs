@@ -1,7 +1,7 @@
 //! The entities of a workspace, field for field as the YAML spells them. Doc comments here
 //! become the descriptions of the JSON Schema and of `docs/schema.md`.
 
-use super::decode::{Decode, Decoder, Fields, Located, OneOrMany};
+use super::decode::{Decode, Decoder, Few, Fields, Located, OneOrMany};
 use super::enums::*;
 use crate::decode_fields;
 use crate::load::{Loc, Node, Value};
@@ -424,10 +424,10 @@ impl Decode for Horizon {
 pub struct Scope {
     /// Free-form sector ids, e.g. `autos`, `producer_services`.
     #[serde(default)]
-    pub sectors: Vec<Located<Text>>,
+    pub sectors: Few<Located<Text>>,
     /// Free-form region ids, e.g. `national`, `western`, `jiangsu`.
     #[serde(default)]
-    pub regions: Vec<Located<Text>>,
+    pub regions: Few<Located<Text>>,
     /// One beneficiary group or a list of them.
     #[serde(default)]
     pub beneficiaries: OneOrMany<Located<Beneficiary>>,

@@ -256,11 +256,12 @@ mod tests {
     }
 
     /// A national workspace holds hundreds of thousands of instruments and their targets,
-    /// most leaving out most fields: the fields they leave out must stay boxed.
+    /// most leaving out most fields: the fields they leave out must stay boxed. (A scope's
+    /// first sector, region and beneficiary are inline, which saves an allocation each.)
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn instruments_and_their_targets_stay_small() {
-        assert!(std::mem::size_of::<Instrument>() <= 664);
+        assert!(std::mem::size_of::<Instrument>() <= 712);
         assert!(std::mem::size_of::<Effect>() <= 88);
     }
 
