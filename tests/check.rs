@@ -715,3 +715,39 @@ fn json_to_a_closed_pipe_ends_with_the_checks_code_and_no_panic() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Findings of a rule that give the same help share one copy of it: CON001 and CON002 give
+/// 20,000 findings at 100k with 38 help texts between them.
+#[test]
+fn findings_that_give_the_same_help_share_it() {
+    let dir = one_rule(
+        "extra",
+        "R100",
+        "same-help",
+        "for i in instruments() { report([i.id], \"m\", #{ help: \"one text\" }); }\n\
+         for i in instruments() { report([i.id], \"n\", #{ help: `own ${i.id}` }); }\n",
+    );
+    let options = concord::check::CheckOptions {
+        paths: vec![dir.path().join("ws.yaml")],
+        rule_folders: vec![dir.path().join("extra")],
+        no_standard_rules: true,
+        ..Default::default()
+    };
+    let result = concord::check::check(&options);
+    let helps: Vec<&std::sync::Arc<str>> = result
+        .findings
+        .iter()
+        .filter(|f| f.message == "m")
+        .filter_map(|f| f.help.as_ref())
+        .collect();
+    assert!(helps.len() >= 2, "{:?}", result.rule_diagnostics);
+    assert!(helps.iter().all(|h| std::sync::Arc::ptr_eq(h, helps[0])));
+    let own: Vec<&str> = result
+        .findings
+        .iter()
+        .filter(|f| f.message == "n")
+        .filter_map(|f| f.help.as_deref())
+        .collect();
+    assert_eq!(own.len(), helps.len());
+    assert!(own.iter().all(|h| h.starts_with("own ")));
+}
