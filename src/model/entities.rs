@@ -199,7 +199,7 @@ pub struct Instrument {
     /// Id of an earlier instrument this one supersedes.
     pub replaces: Option<Box<Id>>,
     /// Id of the objective it is mainly assigned to; must be one of its targets.
-    pub primary_objective: Option<Id>,
+    pub primary_objective: Option<Box<Id>>,
     /// Ids of instruments it is explicitly coordinated with (a joint design or notice).
     #[serde(default)]
     pub coordinated_with: Vec<Id>,

@@ -261,7 +261,7 @@ mod tests {
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn instruments_and_their_targets_stay_small() {
-        assert!(std::mem::size_of::<Instrument>() <= 712);
+        assert!(std::mem::size_of::<Instrument>() <= 680);
         assert!(std::mem::size_of::<Effect>() <= 88);
     }
 
