@@ -101,6 +101,11 @@ impl SourceFile {
         let Some((len, hash)) = self.released else {
             return String::new();
         };
+        // A file grown since is not read at all: it may have grown without bound.
+        let same_size = std::fs::metadata(&self.path).is_ok_and(|m| m.len() == len as u64);
+        if !same_size {
+            return String::new();
+        }
         match std::fs::read_to_string(&self.path) {
             Ok(text) if text.len() == len && fingerprint(&text) == hash => text,
             _ => String::new(),
@@ -168,6 +173,7 @@ impl Sources {
 
     pub fn set_text(&mut self, file: FileId, held: Held) {
         if let Some(f) = self.files.get_mut(file as usize) {
+            f.lines = OnceLock::new();
             match held {
                 Held::Text(text) => {
                     f.text = OnceLock::from(text);

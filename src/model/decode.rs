@@ -252,20 +252,9 @@ impl<T: Decode> Decode for Vec<T> {
         format!("a list of {}", strip_article(&T::expected()))
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
-        match &node.value {
-            Value::Seq(items) => {
-                // Sized up front: collecting would start at room for four, and most lists of
-                // a national workspace (sectors, regions, targets) hold one or two.
-                let mut list = Vec::with_capacity(items.len());
-                list.extend(items.iter().filter_map(|i| T::decode(i, d)));
-                Some(list)
-            }
-            Value::Null => Some(Vec::new()),
-            _ => {
-                d.wrong_type(node, &Self::expected());
-                None
-            }
-        }
+        // Sized up front: collecting would start at room for four, and most lists of a
+        // national workspace (sectors, regions, targets) hold one or two.
+        decode_items(node, d, Self::expected, Vec::with_capacity)
     }
 }
 
@@ -279,20 +268,28 @@ impl<T: Decode> Decode for Few<T> {
         Vec::<T>::expected()
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
-        match &node.value {
-            Value::Seq(items) => {
-                let mut list = Few::new();
-                if items.len() > 1 {
-                    list.reserve_exact(items.len());
-                }
-                list.extend(items.iter().filter_map(|i| T::decode(i, d)));
-                Some(list)
-            }
-            Value::Null => Some(Few::new()),
-            _ => {
-                d.wrong_type(node, &Self::expected());
-                None
-            }
+        decode_items(node, d, Self::expected, Few::with_capacity)
+    }
+}
+
+/// A YAML list (or null, for none) decoded item by item into the list `make` sizes for
+/// it; items that fail are reported and left out.
+fn decode_items<T: Decode, L: Extend<T>>(
+    node: &Node,
+    d: &mut Decoder,
+    expected: fn() -> String,
+    make: fn(usize) -> L,
+) -> Option<L> {
+    match &node.value {
+        Value::Seq(items) => {
+            let mut list = make(items.len());
+            list.extend(items.iter().filter_map(|i| T::decode(i, d)));
+            Some(list)
+        }
+        Value::Null => Some(make(0)),
+        _ => {
+            d.wrong_type(node, &expected());
+            None
         }
     }
 }

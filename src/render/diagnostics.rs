@@ -19,9 +19,13 @@ pub enum Style {
 /// megabytes (a whole file written as one flow list).
 const AFTER: usize = 1024;
 
-/// The line of `loc` in `file`, as (line number, text, span of the value within the text).
+/// The line of `loc` in `file`, as (line number, text, span of the value within the text);
+/// `None` when the text is gone (a file edited or removed since it was read).
 pub fn excerpt(file: &SourceFile, loc: &Loc) -> Option<(usize, String, std::ops::Range<usize>)> {
     let text = file.text();
+    if text.is_empty() {
+        return None;
+    }
     let offset = file.offset_of(loc.line, loc.col)?;
     let start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let mut limit = offset
@@ -257,6 +261,12 @@ mod excerpt_tests {
             len: 1,
         };
         assert_eq!(excerpt(sources.get(file).unwrap(), &past), None);
+        let gone = sources.add("gone.yaml".into(), String::new());
+        let loc = Loc { file: gone, ..past };
+        assert_eq!(
+            excerpt(sources.get(gone).unwrap(), &Loc { line: 1, ..loc }),
+            None
+        );
     }
 
     #[test]
