@@ -751,3 +751,45 @@ fn findings_that_give_the_same_help_share_it() {
     assert_eq!(own.len(), helps.len());
     assert!(own.iter().all(|h| h.starts_with("own ")));
 }
+
+/// `opposed_sides(min, listed)` lists the first `listed` rows of each side and counts them
+/// all, so a rule that shows a few does not have a row built for each instrument.
+#[test]
+fn opposed_sides_can_list_a_few_rows_and_count_the_rest() {
+    let dir = one_rule(
+        "extra",
+        "R100",
+        "sides",
+        "let all = opposed_sides(1);\nlet few = opposed_sides(1, 1);\n\
+         for o in few.keys() {\n\
+           let f = few[o];\n\
+           let a = all[o];\n\
+           report([o], `${f.up.len()} of ${f.n_up} up, ${f.down.len()} of ${f.n_down} down, first ${f.up[0][0]}; all ${a.up.len()} up, ${a.members.len()} members, counted ${\"n_up\" in a}`);\n\
+         }\n",
+    );
+    std::fs::write(
+        dir.path().join("ws.yaml"),
+        "agencies:\n  - { id: A, name: A, kind: ministry, level: central }\n\
+         objectives:\n  - { id: O, name: O, domain: industrial_upgrade }\n\
+         instruments:\n\
+         \x20 - { id: u2, name: u2, kind: fiscal_subsidy, owner: A, stance: expansionary, targets: [{ objective: O, effect: 2 }] }\n\
+         \x20 - { id: u1, name: u1, kind: fiscal_subsidy, owner: A, stance: expansionary, targets: [{ objective: O, effect: 1 }] }\n\
+         \x20 - { id: d1, name: d1, kind: regulation, owner: A, stance: contractionary, targets: [{ objective: O, effect: -2 }] }\n",
+    )
+    .unwrap();
+    let options = concord::check::CheckOptions {
+        paths: vec![dir.path().join("ws.yaml")],
+        rule_folders: vec![dir.path().join("extra")],
+        no_standard_rules: true,
+        ..Default::default()
+    };
+    let result = concord::check::check(&options);
+    let messages: Vec<&str> = result.findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["1 of 2 up, 1 of 1 down, first u1; all 2 up, 3 members, counted false"],
+        "{:?} {:?}",
+        result.workspace.diagnostics,
+        result.rule_diagnostics
+    );
+}

@@ -372,7 +372,10 @@ fn pair_list(min: i64, filter: crate::graph::PairFilter) -> Fallible<PairList> {
 /// overlapping pairs acting on it (both with |effect| ≥ `min`): the pair question of
 /// CON007 answered in one pass on the host. Each side lists `[id, effect]` by id, with the
 /// lead owners of the side; `owners` holds every owner and co-owner, `members` every id.
-fn opposed_sides(min: i64) -> Fallible<Map> {
+/// With `listed`, each side lists its first `listed` rows only, and `n_up` and `n_down`
+/// count them all: a rule that shows a few need not have the host build a row for each of
+/// the 110,740 instruments of a national workspace's opposed pairs.
+fn opposed_sides(min: i64, listed: Option<i64>) -> Fallible<Map> {
     use std::collections::{BTreeMap, BTreeSet};
     let list = pair_list(
         min,
@@ -423,16 +426,26 @@ fn opposed_sides(min: i64) -> Fallible<Map> {
         members.dedup_by_key(|m| m.0);
         members.sort_unstable_by(|x, y| id(x.0).cmp(id(y.0)));
         let (mut up, mut down) = (Array::new(), Array::new());
+        let (mut n_up, mut n_down) = (0_i64, 0_i64);
         let (mut up_owners, mut down_owners, mut owners) =
             (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        let room = |n: i64| listed.is_none_or(|most| n < most);
+        let row = |i: u32, effect: i8| {
+            Dynamic::from_array(vec![text(id(i)), Dynamic::from_int(effect as i64)])
+        };
         for &(i, expansionary, effect) in &members {
             let inst = &g.model.instruments[i as usize];
-            let row = Dynamic::from_array(vec![text(id(i)), Dynamic::from_int(effect as i64)]);
             if expansionary {
-                up.push(row);
+                if room(n_up) {
+                    up.push(row(i, effect));
+                }
+                n_up += 1;
                 up_owners.insert(inst.owner.value.as_str());
             } else {
-                down.push(row);
+                if room(n_down) {
+                    down.push(row(i, effect));
+                }
+                n_down += 1;
                 down_owners.insert(inst.owner.value.as_str());
             }
             owners.insert(inst.owner.value.as_str());
@@ -444,6 +457,10 @@ fn opposed_sides(min: i64) -> Fallible<Map> {
         let mut side = Map::new();
         side.insert("up".into(), Dynamic::from_array(up));
         side.insert("down".into(), Dynamic::from_array(down));
+        if listed.is_some() {
+            side.insert("n_up".into(), Dynamic::from_int(n_up));
+            side.insert("n_down".into(), Dynamic::from_int(n_down));
+        }
         side.insert("up_owners".into(), texts(up_owners));
         side.insert("down_owners".into(), texts(down_owners));
         side.insert("owners".into(), texts(owners));
@@ -694,6 +711,11 @@ pub const FUNCTIONS: &[ApiDoc] = &[
         "opposed_sides(min_abs_effect)",
         "map",
         "objective id → #{up, down, up_owners, down_owners, owners, members}: the two sides of the expansionary-against-contractionary overlapping pairs on an objective in scope (|effect| ≥ min); `up` and `down` list [id, effect] by id, the owner lists are sorted ids"
+    ),
+    doc!(
+        "opposed_sides(min_abs_effect, listed)",
+        "map",
+        "the same, with `up` and `down` holding their first `listed` rows only and `n_up`, `n_down` counting them all: for a rule that shows a few of a side that may run to thousands"
     ),
     doc!(
         "overlapping_pairs(min_abs_effect, options)",
@@ -1645,7 +1667,10 @@ fn register_questions(engine: &mut Engine) {
     engine.register_fn("overlapping_pairs", |min: i64, options: Map| {
         pair_list(min, pair_filter(&options)?)
     });
-    engine.register_fn("opposed_sides", opposed_sides);
+    engine.register_fn("opposed_sides", |min: i64| opposed_sides(min, None));
+    engine.register_fn("opposed_sides", |min: i64, listed: i64| {
+        opposed_sides(min, Some(listed.max(0)))
+    });
     engine.register_fn("components", components);
     engine.register_fn("agency_overlaps", |min: i64| -> Fallible<Map> {
         let g = graph()?;
