@@ -545,7 +545,9 @@ fn inside_function(text: &str, at: Loc) -> Option<(Loc, String)> {
         definition,
         lines[definition].find(name.as_str()).unwrap_or(0),
     ));
-    let mut loc = loc_at(at.file, n as u32 + 1, c as u32 + 1);
+    // `c` counts bytes; a column counts characters.
+    let col = lines[n].get(..c).map_or(0, |before| before.chars().count());
+    let mut loc = loc_at(at.file, n as u32 + 1, col as u32 + 1);
     loc.len = crate::load::loc_len(name.len());
     Some((loc, name))
 }
@@ -779,6 +781,15 @@ fn variable_hint(message: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_recursive_call_is_located_by_characters_not_bytes() {
+        let text = "fn deep(n) {\n    let 标 = 1; deep(n + 1)\n}\ndeep(0);\n";
+        let at = loc_at(0, 4, 1);
+        let (loc, name) = inside_function(text, at).unwrap();
+        assert_eq!(name, "deep");
+        assert_eq!((loc.line, loc.col), (2, 16));
+    }
 
     #[test]
     fn rules_run_without_string_interning() {
