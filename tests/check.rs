@@ -202,6 +202,17 @@ fn one_rule(folder: &str, id: &str, name: &str, body: &str) -> tempfile::TempDir
     dir
 }
 
+/// Checks the workspace of [`one_rule`] with its rule folder `extra` alone, in this
+/// process, for tests that look at the findings themselves.
+fn check_in_process(dir: &Path) -> concord::check::CheckResult {
+    concord::check::check(&concord::check::CheckOptions {
+        paths: vec![dir.join("ws.yaml")],
+        rule_folders: vec![dir.join("extra")],
+        no_standard_rules: true,
+        ..Default::default()
+    })
+}
+
 /// Moves the workspace of [`one_rule`] into a folder `ws` of its own, next to a
 /// `concord.yaml` holding `settings`.
 fn with_settings(dir: &Path, settings: &str) {
@@ -727,13 +738,7 @@ fn findings_that_give_the_same_help_share_it() {
         "for i in instruments() { report([i.id], \"m\", #{ help: \"one text\" }); }\n\
          for i in instruments() { report([i.id], \"n\", #{ help: `own ${i.id}` }); }\n",
     );
-    let options = concord::check::CheckOptions {
-        paths: vec![dir.path().join("ws.yaml")],
-        rule_folders: vec![dir.path().join("extra")],
-        no_standard_rules: true,
-        ..Default::default()
-    };
-    let result = concord::check::check(&options);
+    let result = check_in_process(dir.path());
     let helps: Vec<&std::sync::Arc<str>> = result
         .findings
         .iter()
@@ -777,13 +782,7 @@ fn opposed_sides_can_list_a_few_rows_and_count_the_rest() {
          \x20 - { id: d1, name: d1, kind: regulation, owner: A, stance: contractionary, targets: [{ objective: O, effect: -2 }] }\n",
     )
     .unwrap();
-    let options = concord::check::CheckOptions {
-        paths: vec![dir.path().join("ws.yaml")],
-        rule_folders: vec![dir.path().join("extra")],
-        no_standard_rules: true,
-        ..Default::default()
-    };
-    let result = concord::check::check(&options);
+    let result = check_in_process(dir.path());
     let messages: Vec<&str> = result.findings.iter().map(|f| f.message.as_str()).collect();
     assert_eq!(
         messages,
