@@ -81,8 +81,7 @@ impl SourceFile {
     /// takes no column. `None` past the end of the text.
     pub fn offset_of(&self, line: u32, col: u32) -> Option<usize> {
         let text = self.text();
-        let lines = self.lines.get_or_init(|| line_starts(text));
-        let start = *lines.get((line as usize).checked_sub(1)?)? as usize;
+        let start = self.line_start(line)?;
         let mut offset = start;
         let mut left = col.saturating_sub(1);
         for c in text.get(start..)?.chars() {
@@ -95,6 +94,13 @@ impl SourceFile {
             offset += c.len_utf8();
         }
         Some(offset)
+    }
+
+    /// The byte offset where `line` (1-based) starts; `None` past the last line.
+    pub fn line_start(&self, line: u32) -> Option<usize> {
+        let lines = self.lines.get_or_init(|| line_starts(self.text()));
+        let start = *lines.get((line as usize).checked_sub(1)?)?;
+        Some(start as usize)
     }
 
     fn read_again(&self) -> String {

@@ -26,8 +26,8 @@ pub fn excerpt(file: &SourceFile, loc: &Loc) -> Option<(usize, String, std::ops:
     if text.is_empty() {
         return None;
     }
+    let start = file.line_start(loc.line)?;
     let offset = file.offset_of(loc.line, loc.col)?;
-    let start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let mut limit = offset
         .saturating_add((loc.len as usize).saturating_add(AFTER))
         .min(text.len());
@@ -207,28 +207,22 @@ mod printable_tests {
 #[cfg(test)]
 mod excerpt_tests {
     use super::*;
+    use crate::load::loc_at;
 
     #[test]
     fn a_long_line_is_cut_after_the_value_and_a_short_one_kept_whole() {
         let text = format!("instruments: [{}]\nnext: line\n", "~,".repeat(50_000));
         let mut sources = Sources::default();
         let long = sources.add("long.yaml".into(), text);
-        let loc = Loc {
-            file: long,
-            line: 1,
-            col: 15,
-            len: 1,
-        };
+        let loc = loc_at(long, 1, 15);
         let (line, shown, span) = excerpt(sources.get(long).unwrap(), &loc).unwrap();
         assert_eq!(line, 1);
         assert_eq!(shown.len(), 14 + 1 + AFTER);
         assert_eq!(&shown[span], "~");
         let short = sources.add("short.yaml".into(), "a: 1\nb: [x, y]\n".into());
         let loc = Loc {
-            file: short,
-            line: 2,
-            col: 4,
             len: 6,
+            ..loc_at(short, 2, 4)
         };
         let (_, shown, span) = excerpt(sources.get(short).unwrap(), &loc).unwrap();
         assert_eq!((shown.as_str(), &shown[span]), ("b: [x, y]", "[x, y]"));
@@ -242,10 +236,8 @@ mod excerpt_tests {
         let file = sources.add("a.yaml".into(), "\u{feff}a: 1\rb: é x\r\nc: 2\n".into());
         let at = |line, col, len| {
             let loc = Loc {
-                file,
-                line,
-                col,
                 len,
+                ..loc_at(file, line, col)
             };
             let (_, shown, span) = excerpt(sources.get(file).unwrap(), &loc).unwrap();
             (shown[span.clone()].to_owned(), shown)
@@ -254,19 +246,11 @@ mod excerpt_tests {
         assert_eq!(at(2, 4, 2), ("é".to_owned(), "b: é x".to_owned()));
         assert_eq!(at(2, 6, 1), ("x".to_owned(), "b: é x".to_owned()));
         assert_eq!(at(3, 4, 1), ("2".to_owned(), "c: 2".to_owned()));
-        let past = Loc {
-            file,
-            line: 9,
-            col: 1,
-            len: 1,
-        };
+        let past = loc_at(file, 9, 1);
         assert_eq!(excerpt(sources.get(file).unwrap(), &past), None);
         let gone = sources.add("gone.yaml".into(), String::new());
-        let loc = Loc { file: gone, ..past };
-        assert_eq!(
-            excerpt(sources.get(gone).unwrap(), &Loc { line: 1, ..loc }),
-            None
-        );
+        let loc = loc_at(gone, 1, 1);
+        assert_eq!(excerpt(sources.get(gone).unwrap(), &loc), None);
     }
 
     #[test]
