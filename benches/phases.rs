@@ -1,15 +1,15 @@
 //! Each phase of `check` at several sizes of generated workspace: reading the files,
 //! parsing them with serde-saphyr alone and pulling the events of the parser underneath
 //! (the two floors a check is measured against), loading
-//! (read, parse, decode, resolve), building the graph, each standard rule on its own, every
-//! rule together, rendering JSON, and the whole check.
+//! (read, parse, decode, resolve), building the graph, the host's pair questions, each
+//! standard rule on its own, every rule together, rendering JSON, and the whole check.
 //!
 //! Sizes come from `CONCORD_BENCH_SIZES` (instruments, comma-separated; default
 //! `1000,10000`), e.g. `CONCORD_BENCH_SIZES=100000 cargo bench --bench phases`.
 
 use concord::check::{CheckOptions, check};
 use concord::generate::{Spec, workspace};
-use concord::graph::PolicyGraph;
+use concord::graph::{PairFilter, PolicyGraph};
 use concord::load::ReadLimits;
 use concord::rules::run::{self, RuleLimits};
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -136,6 +136,17 @@ fn phases(c: &mut Criterion, size: usize) {
             BatchSize::PerIteration,
         )
     });
+    // The host's pair questions as the standard rules ask them, each on a fresh graph so
+    // that nothing is cached between iterations.
+    for (name, filter) in pair_questions() {
+        group.bench_function(BenchmarkId::new("pairs", name), |b| {
+            b.iter_batched(
+                fresh,
+                |graph| graph.pairs_where(1, &filter).len(),
+                BatchSize::PerIteration,
+            )
+        });
+    }
     for rule in &rules {
         group.bench_with_input(BenchmarkId::new("rule", &rule.meta.id), rule, |b, rule| {
             b.iter_batched(
@@ -156,6 +167,43 @@ fn phases(c: &mut Criterion, size: usize) {
     });
     group.bench_function("check", |b| b.iter(|| check(&options)));
     group.finish();
+}
+
+/// The filtered pair questions of OVL001, OVL003, CON007 and CRD001.
+fn pair_questions() -> [(&'static str, PairFilter); 4] {
+    let similar = Some(0.9);
+    [
+        (
+            "unlinked-similar",
+            PairFilter {
+                min_cosine: similar,
+                unlinked: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "connected-similar",
+            PairFilter {
+                min_cosine: similar,
+                connected: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "opposed",
+            PairFilter {
+                opposed: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "unjoined",
+            PairFilter {
+                unjoined: true,
+                ..Default::default()
+            },
+        ),
+    ]
 }
 
 fn benches(c: &mut Criterion) {
