@@ -99,14 +99,37 @@ pub fn counts(
     (by_severity, by_category)
 }
 
+/// Findings drawn together on all cores before they are joined in order: enough to keep
+/// the cores busy, few enough that the drawn copies held at once stay small.
+const DRAWN_AT_ONCE: usize = 512;
+
+/// Draws each finding, followed by a blank line, in order. A national workspace has tens
+/// of thousands of findings with over 100,000 snippets between them, which took one core a
+/// second to draw, so they are drawn on all cores a slice at a time.
+fn draw_findings(findings: &[Finding], sources: &Sources, renderer: &Renderer, out: &mut String) {
+    use rayon::prelude::*;
+    for slice in findings.chunks(DRAWN_AT_ONCE) {
+        let drawn: Vec<String> = slice
+            .par_iter()
+            .map(|finding| finding_text(finding, sources, renderer))
+            .collect();
+        for text in drawn {
+            out.push_str(&text);
+            out.push_str("\n\n");
+        }
+    }
+}
+
 /// The human report of a check: every finding, then the counts.
 pub fn text(result: &CheckResult, style: Style) -> String {
     let renderer = renderer(style);
     let mut out = String::new();
-    for finding in &result.findings {
-        out.push_str(&finding_text(finding, &result.workspace.sources, &renderer));
-        out.push_str("\n\n");
-    }
+    draw_findings(
+        &result.findings,
+        &result.workspace.sources,
+        &renderer,
+        &mut out,
+    );
     for (rule, dropped) in &result.cut {
         out.push_str(&format!("note: rule `{rule}` reported more findings than its limit; {dropped} more were dropped\n"));
     }
@@ -329,4 +352,45 @@ pub fn write_json(
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     out.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Subject;
+
+    /// Findings drawn a slice at a time on several threads come out in their order, each
+    /// as it is drawn alone.
+    #[test]
+    fn findings_drawn_in_slices_keep_their_order() {
+        let findings: Vec<Finding> = (0..DRAWN_AT_ONCE * 2 + 7)
+            .map(|n| Finding {
+                rule: "OVL001".into(),
+                name: "duplicate-instrument".into(),
+                category: Category::Overlap,
+                severity: Severity::Medium,
+                message: format!("finding number {n}"),
+                subjects: vec![Subject {
+                    id: format!("inst-{n}").into(),
+                    loc: None,
+                }],
+                path: Vec::new(),
+                help: None,
+            })
+            .collect();
+        let (sources, renderer) = (Sources::default(), renderer(Style::Plain));
+        let mut drawn = String::new();
+        draw_findings(&findings, &sources, &renderer, &mut drawn);
+        let one_by_one: String = findings
+            .iter()
+            .map(|f| finding_text(f, &sources, &renderer) + "\n\n")
+            .collect();
+        assert_eq!(drawn, one_by_one);
+        let last = format!("finding number {}", findings.len() - 1);
+        assert!(
+            drawn.trim_end().ends_with(&last),
+            "{}",
+            &drawn[drawn.len() - 200..]
+        );
+    }
 }
