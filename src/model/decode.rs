@@ -364,29 +364,50 @@ pub fn assemble<T>(build: impl FnOnce() -> Option<T>) -> Option<T> {
 pub struct Fields<'n> {
     node: &'n Node<'n>,
     entries: &'n [(Node<'n>, Node<'n>)],
-    used: Vec<bool>,
-    known: Vec<&'static str>,
-    /// What the mapping describes, e.g. "instrument `tradein`", for messages.
-    what: String,
+    // Kept inline: a national workspace opens hundreds of thousands of mappings, and these
+    // lists took several allocations each.
+    used: smallvec::SmallVec<[bool; 32]>,
+    known: smallvec::SmallVec<[&'static str; 32]>,
+    what: What,
+}
+
+/// What a mapping describes, for messages: a fixed phrase (`scope`), or an entity named
+/// by its own `id` field (instrument `tradein`), spelled out only when a message needs it.
+#[derive(Clone, Copy)]
+pub enum What {
+    Phrase(&'static str),
+    Entity(&'static str),
+}
+
+impl From<&'static str> for What {
+    fn from(phrase: &'static str) -> Self {
+        What::Phrase(phrase)
+    }
 }
 
 impl<'n> Fields<'n> {
     /// Starts reading `node` as a mapping; `None` (reported) if it is not one.
-    pub fn of(node: &'n Node, what: impl Into<String>, d: &mut Decoder) -> Option<Self> {
+    pub fn of(node: &'n Node, what: impl Into<What>, d: &mut Decoder) -> Option<Self> {
         let what = what.into();
         match &node.value {
             Value::Map(entries) => Some(Fields {
                 node,
                 entries,
-                used: vec![false; entries.len()],
-                known: Vec::new(),
+                used: smallvec::smallvec![false; entries.len()],
+                known: smallvec::SmallVec::new(),
                 what,
             }),
             _ => {
+                let what = describe(what, &[]);
                 d.wrong_type(node, &format!("a mapping for {what}"));
                 None
             }
         }
+    }
+
+    /// What the mapping describes, e.g. "instrument `tradein`".
+    fn what(&self) -> String {
+        describe(self.what, self.entries)
     }
 
     /// The raw value under `key`, marking the key as known and used.
@@ -426,7 +447,7 @@ impl<'n> Fields<'n> {
                 d.report(
                     Diagnostic::error(
                         "missing-field",
-                        format!("field `{key}` of {} is empty", self.what),
+                        format!("field `{key}` of {} is empty", self.what()),
                     )
                     .at(node.loc)
                     .label(format!("expected {}", T::expected()))
@@ -438,7 +459,7 @@ impl<'n> Fields<'n> {
                 d.report(
                     Diagnostic::error(
                         "missing-field",
-                        format!("{} is missing the required field `{key}`", self.what),
+                        format!("{} is missing the required field `{key}`", self.what()),
                     )
                     .at(self.first_key_loc())
                     .label(format!("`{key}` is missing here"))
@@ -464,17 +485,34 @@ impl<'n> Fields<'n> {
             known.sort_unstable();
             known.dedup();
             let hint = did_you_mean(&name, known.iter().copied()).unwrap_or_else(|| {
-                format!("the keys of {} are: {}", self.what, backticked(&known))
+                format!("the keys of {} are: {}", self.what(), backticked(&known))
             });
             d.report(
                 Diagnostic::error(
                     "unknown-key",
-                    format!("unknown key `{name}` in {}", self.what),
+                    format!("unknown key `{name}` in {}", self.what()),
                 )
                 .at(key.loc)
                 .label("not a field here")
                 .hint(hint),
             );
+        }
+    }
+}
+
+/// `what` in words; an entity is named by the `id` among `entries`, if there is one.
+fn describe(what: What, entries: &[(Node, Node)]) -> String {
+    match what {
+        What::Phrase(phrase) => phrase.to_owned(),
+        What::Entity(kind) => {
+            let id = entries
+                .iter()
+                .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == "id"))
+                .and_then(|(_, v)| v.scalar_text());
+            match id {
+                Some(id) => format!("{kind} `{id}`"),
+                None => format!("this {kind}"),
+            }
         }
     }
 }
@@ -512,6 +550,38 @@ mod tests {
             Some("did you mean `name`?")
         );
         assert_eq!(d.diagnostics[1].loc.unwrap().line, 2);
+    }
+
+    /// An entity is named by its id in messages, which is looked up only when one is
+    /// written; without an id it is "this" entity.
+    #[test]
+    fn messages_name_an_entity_by_its_id_or_call_it_this_one() {
+        let messages = |text: &str| {
+            let n = node(text);
+            let mut d = Decoder::default();
+            let mut f = Fields::of(&n, What::Entity("instrument"), &mut d).unwrap();
+            let _: Option<String> = f.req("name", &mut d);
+            f.finish(&mut d);
+            d.diagnostics
+                .into_iter()
+                .map(|x| x.message)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            messages("owner: MOF\nid: tradein\n"),
+            [
+                "instrument `tradein` is missing the required field `name`",
+                "unknown key `owner` in instrument `tradein`",
+                "unknown key `id` in instrument `tradein`",
+            ]
+        );
+        assert_eq!(
+            messages("owner: MOF\n"),
+            [
+                "this instrument is missing the required field `name`",
+                "unknown key `owner` in this instrument",
+            ]
+        );
     }
 
     #[test]

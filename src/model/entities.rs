@@ -1,7 +1,7 @@
 //! The entities of a workspace, field for field as the YAML spells them. Doc comments here
 //! become the descriptions of the JSON Schema and of `docs/schema.md`.
 
-use super::decode::{Decode, Decoder, Few, Fields, Located, OneOrMany};
+use super::decode::{Decode, Decoder, Few, Fields, Located, OneOrMany, What};
 use super::enums::*;
 use crate::decode_fields;
 use crate::load::{Loc, Node, Value};
@@ -17,19 +17,8 @@ pub type Id = Located<Text>;
 pub type Text = compact_str::CompactString;
 
 /// Decodes the common head of an entity: its mapping and its id, for messages.
-fn open<'n>(node: &'n Node, kind: &str, d: &mut Decoder) -> Option<Fields<'n>> {
-    let id = match &node.value {
-        Value::Map(entries) => entries
-            .iter()
-            .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == "id"))
-            .and_then(|(_, v)| v.scalar_text()),
-        _ => None,
-    };
-    let what = match id {
-        Some(id) => format!("{kind} `{id}`"),
-        None => format!("this {kind}"),
-    };
-    Fields::of(node, what, d)
+fn open<'n>(node: &'n Node, kind: &'static str, d: &mut Decoder) -> Option<Fields<'n>> {
+    Fields::of(node, What::Entity(kind), d)
 }
 
 /// A body that owns instruments: a ministry, the central bank, a province.
