@@ -9,7 +9,7 @@ pub use questions::{
     AgencyOverlap, Assignment, Matching, Pair, PairFilter, horizons_meet, scopes_meet,
 };
 
-use crate::model::{Model, Text};
+use crate::model::{Id, Model, Text};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -239,44 +239,23 @@ impl PolicyGraph {
     }
 
     fn add_nodes(&mut self) {
-        let m = &self.model;
-        let mut entities: Vec<(Entity, String)> = Vec::new();
-        let mut push = |e: Entity, id: &str| entities.push((e, id.to_owned()));
-        m.agencies
-            .iter()
-            .enumerate()
-            .for_each(|(i, x)| push(Entity::Agency(i as u32), &x.id));
-        m.objectives
-            .iter()
-            .enumerate()
-            .for_each(|(i, x)| push(Entity::Objective(i as u32), &x.id));
-        m.instruments
-            .iter()
-            .enumerate()
-            .for_each(|(i, x)| push(Entity::Instrument(i as u32), &x.id));
-        m.mechanisms
-            .iter()
-            .enumerate()
-            .for_each(|(i, x)| push(Entity::Mechanism(i as u32), &x.id));
-        m.envelopes
-            .iter()
-            .enumerate()
-            .for_each(|(i, x)| push(Entity::Envelope(i as u32), &x.id));
-        m.indicators
-            .iter()
-            .enumerate()
-            .for_each(|(i, x)| push(Entity::Indicator(i as u32), &x.id));
-        m.packages
-            .iter()
-            .enumerate()
-            .for_each(|(i, x)| push(Entity::Package(i as u32), &x.id));
-        m.claims
-            .iter()
-            .enumerate()
-            .for_each(|(i, x)| push(Entity::Claim(i as u32), &x.id));
-        for (entity, id) in entities {
-            self.add_node(entity, &id);
-        }
+        // The model is set aside while the nodes are added, so that ids are read in place
+        // rather than copied first.
+        let m = std::mem::take(&mut self.model);
+        let mut add = |entity: fn(u32) -> Entity, ids: &mut dyn Iterator<Item = &Id>| {
+            for (i, id) in ids.enumerate() {
+                self.add_node(entity(i as u32), &id.value);
+            }
+        };
+        add(Entity::Agency, &mut m.agencies.iter().map(|x| &x.id));
+        add(Entity::Objective, &mut m.objectives.iter().map(|x| &x.id));
+        add(Entity::Instrument, &mut m.instruments.iter().map(|x| &x.id));
+        add(Entity::Mechanism, &mut m.mechanisms.iter().map(|x| &x.id));
+        add(Entity::Envelope, &mut m.envelopes.iter().map(|x| &x.id));
+        add(Entity::Indicator, &mut m.indicators.iter().map(|x| &x.id));
+        add(Entity::Package, &mut m.packages.iter().map(|x| &x.id));
+        add(Entity::Claim, &mut m.claims.iter().map(|x| &x.id));
+        self.model = m;
     }
 
     fn edge(&mut self, from: Entity, to: Option<Entity>, relation: Relation) {
