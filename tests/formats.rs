@@ -80,6 +80,25 @@ fn one_run_writes_several_formats_to_files() {
     assert_eq!(failures, findings);
 }
 
+/// JSON and SARIF on stdout are written as they are built, and to a file through a
+/// string: both ways must give the same bytes.
+#[test]
+fn reports_streamed_to_stdout_equal_those_written_to_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = root().join("policies");
+    let policies = policies.to_str().unwrap();
+    for format in ["json", "sarif"] {
+        let streamed = run_in(dir.path(), &["check", policies, "--format", format]);
+        assert_eq!(streamed.code, 1, "{}", streamed.stderr);
+        let to_file = format!("{format}=report.{format}");
+        let written = run_in(dir.path(), &["check", policies, "--format", &to_file]);
+        assert_eq!(written.code, 1, "{}", written.stderr);
+        let file = std::fs::read_to_string(dir.path().join(format!("report.{format}"))).unwrap();
+        assert!(file.len() > 10_000, "{format}: {} bytes", file.len());
+        assert_eq!(streamed.stdout, file, "{format}");
+    }
+}
+
 #[test]
 fn github_annotations_are_one_line_each_and_located() {
     let run = run_in(&root(), &["check", "policies", "--format", "github"]);

@@ -187,12 +187,15 @@ pub fn run(args: Args, style: Style) -> Outcome {
     let mut stderr = String::new();
     let rendering = std::time::Instant::now();
     for (format, file) in outputs {
-        if format == Format::Json && file.is_none() {
+        if matches!(format, Format::Json | Format::Sarif) && file.is_none() {
             // Written as it is built: a national workspace's report is tens of megabytes,
             // and held whole it would add to the run's peak. A closed pipe is not an error.
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let _ = findings::write_json(&result, args.package.as_deref(), &mut out)
-                .and_then(|()| out.flush());
+            let written = match format {
+                Format::Sarif => machine::write_sarif(&result, &rules, &mut out),
+                _ => findings::write_json(&result, args.package.as_deref(), &mut out),
+            };
+            let _ = written.and_then(|()| out.flush());
             continue;
         }
         let rendered = match format {

@@ -261,7 +261,7 @@ struct JsonCut<'a> {
 
 /// Serialises each item as it is written, so that a report of many findings is never
 /// held twice in memory.
-struct Each<I>(std::cell::Cell<Option<I>>);
+pub(crate) struct Each<I>(std::cell::Cell<Option<I>>);
 
 impl<I: Iterator<Item = T>, T: Serialize> Serialize for Each<I> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -272,7 +272,7 @@ impl<I: Iterator<Item = T>, T: Serialize> Serialize for Each<I> {
     }
 }
 
-fn each<I: Iterator>(items: I) -> Each<I> {
+pub(crate) fn each<I: Iterator>(items: I) -> Each<I> {
     Each(std::cell::Cell::new(Some(items)))
 }
 

@@ -7,6 +7,7 @@ use crate::findings::Finding;
 use crate::load::Sources;
 use crate::model::Severity;
 use crate::rules::Rule;
+use serde::Serialize;
 use std::fmt::Write;
 
 fn sarif_level(severity: Severity) -> &'static str {
@@ -17,83 +18,233 @@ fn sarif_level(severity: Severity) -> &'static str {
     }
 }
 
-fn location(f: &Finding, sources: &Sources, index: usize) -> Option<serde_json::Value> {
+#[derive(Serialize)]
+struct SarifLocation<'a> {
+    #[serde(rename = "physicalLocation")]
+    physical: SarifPhysical<'a>,
+    message: SarifText,
+}
+
+#[derive(Serialize)]
+struct SarifPhysical<'a> {
+    #[serde(rename = "artifactLocation")]
+    artifact: SarifArtifact<'a>,
+    region: SarifRegion,
+}
+
+#[derive(Serialize)]
+struct SarifArtifact<'a> {
+    uri: &'a str,
+}
+
+#[derive(Serialize)]
+struct SarifRegion {
+    #[serde(rename = "startLine")]
+    start_line: u32,
+    #[serde(rename = "startColumn")]
+    start_column: u32,
+}
+
+#[derive(Serialize)]
+struct SarifText {
+    text: String,
+}
+
+fn location<'a>(f: &'a Finding, sources: &'a Sources, index: usize) -> Option<SarifLocation<'a>> {
     let subject = f.subjects.get(index)?;
     let loc = subject.loc?;
-    Some(serde_json::json!({
-        "physicalLocation": {
-            "artifactLocation": { "uri": sources.name(loc.file) },
-            "region": { "startLine": loc.line, "startColumn": loc.col }
+    Some(SarifLocation {
+        physical: SarifPhysical {
+            artifact: SarifArtifact {
+                uri: sources.name(loc.file),
+            },
+            region: SarifRegion {
+                start_line: loc.line,
+                start_column: loc.col,
+            },
         },
-        "message": { "text": format!("`{}`", subject.id) }
-    }))
+        message: SarifText {
+            text: format!("`{}`", subject.id),
+        },
+    })
+}
+
+#[derive(Serialize)]
+struct SarifReport<'a, R> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [SarifRun<'a, R>; 1],
+}
+
+#[derive(Serialize)]
+struct SarifRun<'a, R> {
+    tool: SarifTool<'a>,
+    results: R,
+}
+
+#[derive(Serialize)]
+struct SarifTool<'a> {
+    driver: SarifDriver<'a>,
+}
+
+#[derive(Serialize)]
+struct SarifDriver<'a> {
+    name: &'static str,
+    version: &'static str,
+    #[serde(rename = "informationUri")]
+    information_uri: &'static str,
+    rules: Vec<SarifRule<'a>>,
+}
+
+#[derive(Serialize)]
+struct SarifRule<'a> {
+    id: &'a str,
+    name: &'a str,
+    #[serde(rename = "shortDescription")]
+    short_description: SarifText,
+    #[serde(rename = "fullDescription")]
+    full_description: SarifText,
+    help: SarifHelp,
+    #[serde(rename = "defaultConfiguration")]
+    default_configuration: SarifLevel,
+    properties: SarifRuleProperties,
+}
+
+#[derive(Serialize)]
+struct SarifHelp {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct SarifLevel {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct SarifRuleProperties {
+    category: &'static str,
+    tags: [&'static str; 1],
+}
+
+#[derive(Serialize)]
+struct SarifResult<'a> {
+    #[serde(rename = "ruleId")]
+    rule_id: &'a str,
+    level: &'static str,
+    message: SarifText,
+    locations: Vec<SarifLocation<'a>>,
+    #[serde(rename = "partialFingerprints")]
+    fingerprints: SarifFingerprints,
+    properties: SarifResultProperties<'a>,
+    #[serde(rename = "ruleIndex", skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    #[serde(rename = "relatedLocations", skip_serializing_if = "Vec::is_empty")]
+    related: Vec<SarifLocation<'a>>,
+}
+
+#[derive(Serialize)]
+struct SarifFingerprints {
+    #[serde(rename = "concordFindingKey/v1")]
+    key: String,
+}
+
+#[derive(Serialize)]
+struct SarifResultProperties<'a> {
+    category: &'static str,
+    severity: &'static str,
+    subjects: Vec<&'a str>,
+}
+
+fn sarif_rule<'a>(rule: &'a Rule) -> SarifRule<'a> {
+    let m = &rule.meta;
+    SarifRule {
+        id: &m.id,
+        name: &m.name,
+        short_description: SarifText {
+            text: m.summary.clone(),
+        },
+        full_description: SarifText {
+            text: m.why.clone(),
+        },
+        help: SarifHelp {
+            text: format!("{}\n\nWhy: {}\n\nSource: {}", m.summary, m.why, m.source),
+            markdown: format!("**{}**\n\n{}\n\n*Source:* {}", m.summary, m.why, m.source),
+        },
+        default_configuration: SarifLevel {
+            level: sarif_level(m.severity),
+        },
+        properties: SarifRuleProperties {
+            category: m.category.as_str(),
+            tags: [m.category.as_str()],
+        },
+    }
+}
+
+fn sarif_result<'a>(f: &'a Finding, sources: &'a Sources, rules: &[&Rule]) -> SarifResult<'a> {
+    let mut text = f.message.clone();
+    if let Some(help) = &f.help {
+        text.push_str("\nhelp: ");
+        text.push_str(help);
+    }
+    SarifResult {
+        rule_id: &f.rule,
+        level: sarif_level(f.severity),
+        message: SarifText { text },
+        locations: location(f, sources, 0).into_iter().collect(),
+        fingerprints: SarifFingerprints { key: f.key() },
+        properties: SarifResultProperties {
+            category: f.category.as_str(),
+            severity: f.severity.as_str(),
+            subjects: f.subjects.iter().map(|s| s.id.as_str()).collect(),
+        },
+        rule_index: rules.iter().position(|r| r.meta.id == f.rule),
+        related: (1..f.subjects.len())
+            .filter_map(|i| location(f, sources, i))
+            .collect(),
+    }
 }
 
 /// SARIF 2.1.0: one run, the rules with their documentation, results located in the YAML.
 pub fn sarif(result: &CheckResult, rules: &[&Rule]) -> String {
-    let descriptors: Vec<serde_json::Value> = rules
-        .iter()
-        .map(|r| {
-            let m = &r.meta;
-            serde_json::json!({
-                "id": m.id,
-                "name": m.name,
-                "shortDescription": { "text": m.summary },
-                "fullDescription": { "text": m.why },
-                "help": {
-                    "text": format!("{}\n\nWhy: {}\n\nSource: {}", m.summary, m.why, m.source),
-                    "markdown": format!("**{}**\n\n{}\n\n*Source:* {}", m.summary, m.why, m.source),
-                },
-                "defaultConfiguration": { "level": sarif_level(m.severity) },
-                "properties": { "category": m.category.as_str(), "tags": [m.category.as_str()] }
-            })
-        })
-        .collect();
+    let mut out = Vec::with_capacity(1 << 16);
+    if write_sarif(result, rules, &mut out).is_err() {
+        return String::new();
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the SARIF report to `out`, each result as it is built: a national workspace's
+/// report is about 100 MB, and built whole as a JSON tree first it took ten times that.
+pub fn write_sarif(
+    result: &CheckResult,
+    rules: &[&Rule],
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let sources = &result.workspace.sources;
-    let results: Vec<serde_json::Value> = result
-        .findings
-        .iter()
-        .map(|f| {
-            let mut text = f.message.clone();
-            if let Some(help) = &f.help {
-                text.push_str("\nhelp: ");
-                text.push_str(help);
-            }
-            let related: Vec<serde_json::Value> =
-                (1..f.subjects.len()).filter_map(|i| location(f, sources, i)).collect();
-            let mut value = serde_json::json!({
-                "ruleId": f.rule,
-                "level": sarif_level(f.severity),
-                "message": { "text": text },
-                "locations": location(f, sources, 0).into_iter().collect::<Vec<_>>(),
-                "partialFingerprints": { "concordFindingKey/v1": f.key() },
-                "properties": { "category": f.category.as_str(), "severity": f.severity.as_str(), "subjects": f.subjects.iter().map(|s| s.id.as_str()).collect::<Vec<_>>() }
-            });
-            if let Some(index) = rules.iter().position(|r| r.meta.id == f.rule) {
-                value["ruleIndex"] = index.into();
-            }
-            if !related.is_empty() {
-                value["relatedLocations"] = related.into();
-            }
-            value
-        })
-        .collect();
-    let report = serde_json::json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "concord",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://concord.invalid/",
-                "rules": descriptors
-            } },
-            "results": results
-        }]
-    });
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
-    text.push('\n');
-    text
+    let report = SarifReport {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [SarifRun {
+            tool: SarifTool {
+                driver: SarifDriver {
+                    name: "concord",
+                    version: env!("CARGO_PKG_VERSION"),
+                    information_uri: "https://concord.invalid/",
+                    rules: rules.iter().map(|r| sarif_rule(r)).collect(),
+                },
+            },
+            results: super::findings::each(
+                result
+                    .findings
+                    .iter()
+                    .map(|f| sarif_result(f, sources, rules)),
+            ),
+        }],
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    out.write_all(b"\n")
 }
 
 /// XML text and attribute escaping; control characters XML cannot carry are dropped.
