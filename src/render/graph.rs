@@ -196,36 +196,53 @@ pub fn mermaid(g: &PolicyGraph, view: &View) -> String {
     out
 }
 
-/// JSON: `{nodes: [{id, kind, name}], edges: [{from, to, relation, value}]}`.
+#[derive(serde::Serialize)]
+struct JsonGraph<N, E> {
+    nodes: N,
+    edges: E,
+}
+
+#[derive(serde::Serialize)]
+struct JsonNode<'a> {
+    id: &'a str,
+    kind: &'static str,
+    name: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct JsonEdge<'a> {
+    from: &'a str,
+    to: &'a str,
+    relation: &'static str,
+    value: Option<i8>,
+}
+
+/// JSON: `{nodes: [{id, kind, name}], edges: [{from, to, relation, value}]}`. Written from
+/// typed records as it goes: built first as a JSON tree, a national workspace's graph took
+/// a gigabyte.
 pub fn json(g: &PolicyGraph, view: &View) -> String {
-    let nodes: Vec<serde_json::Value> = view
-        .nodes
-        .iter()
-        .map(|&n| {
-            let entity = g.graph[n];
-            let name = g.name_of(entity);
-            serde_json::json!({ "id": g.id_of(entity), "kind": entity.kind(), "name": name })
-        })
-        .collect();
-    let edges: Vec<serde_json::Value> = view
-        .edges
-        .iter()
-        .map(|(a, b, relation)| {
-            let value = match relation {
-                Relation::Targets(e) | Relation::Interacts(e) => Some(*e),
-                _ => None,
-            };
-            serde_json::json!({
-                "from": g.id_of(g.graph[*a]),
-                "to": g.id_of(g.graph[*b]),
-                "relation": relation.name(),
-                "value": value,
-            })
-        })
-        .collect();
-    let mut text =
-        serde_json::to_string_pretty(&serde_json::json!({ "nodes": nodes, "edges": edges }))
-            .unwrap_or_default();
+    let nodes = view.nodes.iter().map(|&n| {
+        let entity = g.graph[n];
+        JsonNode {
+            id: g.id_of(entity),
+            kind: entity.kind(),
+            name: g.name_of(entity),
+        }
+    });
+    let edges = view.edges.iter().map(|(a, b, relation)| JsonEdge {
+        from: g.id_of(g.graph[*a]),
+        to: g.id_of(g.graph[*b]),
+        relation: relation.name(),
+        value: match relation {
+            Relation::Targets(e) | Relation::Interacts(e) => Some(*e),
+            _ => None,
+        },
+    });
+    let graph = JsonGraph {
+        nodes: super::findings::each(nodes),
+        edges: super::findings::each(edges),
+    };
+    let mut text = serde_json::to_string_pretty(&graph).unwrap_or_default();
     text.push('\n');
     text
 }
