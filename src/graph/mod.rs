@@ -537,13 +537,9 @@ impl PolicyGraph {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::{ReadLimits, parse};
 
     fn graph_of(yaml: &str) -> PolicyGraph {
-        let node = parse(yaml, 0, &ReadLimits::default()).unwrap().unwrap();
-        let (model, diagnostics) = Model::decode_document(&node);
-        assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        PolicyGraph::build(model, None).unwrap()
+        PolicyGraph::build(crate::model::tests::decoded(yaml), None).unwrap()
     }
 
     /// A pair list is shared while a rule holds it and freed once none does: kept for the

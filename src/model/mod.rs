@@ -229,11 +229,12 @@ fn unknown_top_level(name: &str, key: &Node) -> Diagnostic {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::load::{ReadLimits, parse};
 
-    fn decoded(text: &str) -> Model {
+    /// The model of one YAML text, which must decode without a diagnostic.
+    pub(crate) fn decoded(text: &str) -> Model {
         let node = parse(text, 0, &ReadLimits::default()).unwrap().unwrap();
         let (model, diagnostics) = Model::decode_document(&node);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");

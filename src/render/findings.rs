@@ -2,6 +2,7 @@
 //! with a caret, related places, the evidence path and help — and as versioned JSON.
 
 use super::diagnostics::{Style, excerpt, printable};
+use super::each;
 use crate::check::CheckResult;
 use crate::findings::{Category, Finding};
 use crate::load::Sources;
@@ -259,23 +260,6 @@ struct JsonCut<'a> {
     dropped: usize,
 }
 
-/// Serialises each item as it is written, so that a report of many findings is never
-/// held twice in memory.
-pub(crate) struct Each<I>(std::cell::Cell<Option<I>>);
-
-impl<I: Iterator<Item = T>, T: Serialize> Serialize for Each<I> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.0.take() {
-            Some(items) => serializer.collect_seq(items),
-            None => serializer.collect_seq(std::iter::empty::<T>()),
-        }
-    }
-}
-
-pub(crate) fn each<I: Iterator>(items: I) -> Each<I> {
-    Each(std::cell::Cell::new(Some(items)))
-}
-
 #[derive(Serialize)]
 struct JsonReport<'a, F, W> {
     version: u32,
@@ -291,11 +275,7 @@ struct JsonReport<'a, F, W> {
 
 /// The JSON report of a check (see `docs/output-json.md`).
 pub fn json(result: &CheckResult, package: Option<&str>) -> String {
-    let mut out = Vec::with_capacity(1 << 16);
-    if write_json(result, package, &mut out).is_err() {
-        return String::new();
-    }
-    String::from_utf8(out).unwrap_or_default()
+    super::written(|out| write_json(result, package, out))
 }
 
 /// Writes the JSON report of a check to `out` as it is built, so that a national

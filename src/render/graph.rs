@@ -239,8 +239,8 @@ pub fn json(g: &PolicyGraph, view: &View) -> String {
         },
     });
     let graph = JsonGraph {
-        nodes: super::findings::each(nodes),
-        edges: super::findings::each(edges),
+        nodes: super::each(nodes),
+        edges: super::each(edges),
     };
     let mut text = serde_json::to_string_pretty(&graph).unwrap_or_default();
     text.push('\n');

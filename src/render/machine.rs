@@ -208,11 +208,7 @@ fn sarif_result<'a>(f: &'a Finding, sources: &'a Sources, rules: &[&Rule]) -> Sa
 
 /// SARIF 2.1.0: one run, the rules with their documentation, results located in the YAML.
 pub fn sarif(result: &CheckResult, rules: &[&Rule]) -> String {
-    let mut out = Vec::with_capacity(1 << 16);
-    if write_sarif(result, rules, &mut out).is_err() {
-        return String::new();
-    }
-    String::from_utf8(out).unwrap_or_default()
+    super::written(|out| write_sarif(result, rules, out))
 }
 
 /// Writes the SARIF report to `out`, each result as it is built: a national workspace's
@@ -235,7 +231,7 @@ pub fn write_sarif(
                     rules: rules.iter().map(|r| sarif_rule(r)).collect(),
                 },
             },
-            results: super::findings::each(
+            results: super::each(
                 result
                     .findings
                     .iter()
