@@ -277,6 +277,42 @@ fn a_template_mistake_is_located_with_a_suggestion() {
     assert!(run.stderr.contains("syntax error"), "{}", run.stderr);
 }
 
+/// The page is written as it is rendered, yet a template that fails after writing rows
+/// leaves neither half a page on stdout nor half a file in place of the old report.
+#[test]
+fn a_report_that_fails_part_way_leaves_nothing_half_written() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.html"),
+        "{% for f in findings %}<p>{{ f.rule }}: {{ f.message }}</p>\n{% endfor %}{{ findings[0].nothing.here }}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("out.html"), "the old report\n").unwrap();
+    let args = [
+        "report",
+        &policies(),
+        "--template",
+        "t.html",
+        "--today",
+        TODAY,
+    ];
+    let run = run_in(dir.path(), &args);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(run.stderr.contains("t.html:2:27"), "{}", run.stderr);
+
+    let run = run_in(dir.path(), &[&args[..], &["-o", "out.html"]].concat());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let old = std::fs::read_to_string(dir.path().join("out.html")).unwrap();
+    assert_eq!(old, "the old report\n");
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["out.html", "t.html"]);
+}
+
 #[test]
 fn a_runaway_template_runs_out_of_fuel() {
     let dir = tempfile::tempdir().unwrap();

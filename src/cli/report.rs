@@ -1,12 +1,16 @@
 //! `concord report`: check a workspace and write the coordination report as one
 //! self-contained HTML file or as Markdown, with the built-in template or the analyst's.
 
-use super::output::{overwrites_input, same_file, write_atomically};
+use super::output::{
+    Unwritten, cannot_write, overwrites_input, same_file, write_atomically_with, write_stdout_whole,
+};
 use super::{Outcome, exit};
 use concord::check::{self, CheckOptions};
+use concord::diagnostic::Diagnostic;
 use concord::load::{ReadLimits, Sources};
 use concord::render::diagnostics::{self, Style};
 use concord::report::{self, template};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, clap::Args)]
@@ -120,45 +124,72 @@ pub fn run(args: Args, style: Style) -> Outcome {
     let Some(data) = report::build(&result, date) else {
         return fail("error: the workspace has no graph to report on\n".into());
     };
+    let over_an_input =
+        |path: &Path| overwrites_input(path, &result) || same_file(path, args.template.as_deref());
+    if let Some(path) = args.output.as_deref().filter(|p| over_an_input(p)) {
+        return fail(format!(
+            "error: refusing to write the report over `{}`, which is one of the inputs\n",
+            path.display()
+        ));
+    }
+    // The page reads only the report's data: the graph and the findings, most of the
+    // memory a national workspace holds, are freed while it is written.
+    drop(super::FreedAside::new(result));
+    write(&data, format, custom, args.output.as_deref(), style)
+}
+
+/// Renders the report in `format` (JSON when `None`) to `output` or stdout, whole or not at
+/// all.
+fn write(
+    data: &report::Report,
+    format: Option<template::Format>,
+    custom: Option<(Sources, concord::load::FileId)>,
+    output: Option<&Path>,
+    style: Style,
+) -> Outcome {
     let custom_template = custom.as_ref().map(|(sources, file)| template::Custom {
         file: *file,
         sources,
     });
-    let rendered = match format {
-        Some(format) => template::render(&data, format, custom_template),
-        None => Ok(serde_json::to_string_pretty(&data).unwrap_or_default() + "\n"),
-    };
-    let text = match rendered {
-        Ok(text) => text,
-        Err(d) => {
-            let sources = custom.map(|c| c.0).unwrap_or_default();
-            return fail(diagnostics::human(&[*d], &sources, style));
+    let fill = |out: &mut dyn Write| -> Result<(), Unwritten<Box<Diagnostic>>> {
+        match format {
+            Some(format) => {
+                template::render_to(data, format, custom_template, out).map_err(|e| match e {
+                    template::Failure::Template(d) => Unwritten::Content(d),
+                    template::Failure::Write(e) => Unwritten::Io(e),
+                })
+            }
+            None => serde_json::to_writer_pretty(&mut *out, data)
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n"))
+                .map_err(Unwritten::Io),
         }
     };
-    match args.output {
-        None => Outcome {
-            stdout: text,
-            ..Default::default()
-        },
-        Some(path)
-            if overwrites_input(&path, &result) || same_file(&path, args.template.as_deref()) =>
-        {
-            fail(format!(
-                "error: refusing to write the report over `{}`, which is one of the inputs\n",
-                path.display()
-            ))
-        }
-        Some(path) => match write_atomically(&path, &text) {
-            Ok(()) => Outcome {
+    let written = match output {
+        None => write_stdout_whole(fill),
+        Some(path) => write_atomically_with(path, fill),
+    };
+    match (written, output) {
+        (Ok(()), None) => Outcome::default(),
+        (Ok(()), Some(path)) => {
+            let n = data.summary.findings;
+            Outcome {
                 stderr: format!(
-                    "wrote {} ({} finding{})\n",
+                    "wrote {} ({n} finding{})\n",
                     path.display(),
-                    data.summary.findings,
-                    if data.summary.findings == 1 { "" } else { "s" }
+                    if n == 1 { "" } else { "s" }
                 ),
                 ..Default::default()
-            },
-            Err(message) => fail(format!("error: {message}\n")),
-        },
+            }
+        }
+        (Err(Unwritten::Content(d)), _) => {
+            let sources = custom.map(|c| c.0).unwrap_or_default();
+            fail(diagnostics::human(&[*d], &sources, style))
+        }
+        (Err(Unwritten::Io(e)), Some(path)) => fail(format!("error: {}\n", cannot_write(path, &e))),
+        (Err(Unwritten::Io(e)), None) => fail(format!(
+            "error: cannot write the report: {}\n",
+            e.to_string().to_lowercase()
+        )),
     }
 }

@@ -10,9 +10,10 @@ pub mod template;
 use crate::check::CheckResult;
 use crate::findings::{Category, Finding};
 use crate::graph::{Entity, PolicyGraph};
-use crate::model::Severity;
+use crate::model::{Severity, Text};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The most nodes the report draws; larger graphs are better read with `concord graph
 /// --focus`, and a layered layout of thousands of nodes helps nobody.
@@ -47,26 +48,42 @@ pub struct Summary {
     pub instruments: usize,
 }
 
+// Rows keep ids, rule names and agencies inline and share help texts with the findings:
+// a national workspace's report has tens of thousands of rows.
 #[derive(Debug, Serialize)]
 pub struct SubjectRow {
-    pub id: String,
+    pub id: Text,
     pub kind: &'static str,
     /// `file:line` of its declaration.
-    pub place: Option<String>,
+    pub place: Option<Place>,
+}
+
+/// Where an entity is declared, written `file:line`; the file's name is shared by every
+/// row that points into the file.
+#[derive(Debug)]
+pub struct Place {
+    pub file: Arc<str>,
+    pub line: u32,
+}
+
+impl Serialize for Place {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{}:{}", self.file, self.line))
+    }
 }
 
 #[derive(Debug, Serialize)]
 pub struct FindingRow {
     pub key: String,
-    pub rule: String,
-    pub name: String,
+    pub rule: Text,
+    pub name: Text,
     pub category: &'static str,
     pub severity: &'static str,
     pub message: String,
-    pub help: Option<String>,
+    pub help: Option<Arc<str>>,
     pub subjects: Vec<SubjectRow>,
     /// Agencies that own or co-own a subject, or are one.
-    pub agencies: Vec<String>,
+    pub agencies: Vec<Text>,
     pub path: Vec<String>,
 }
 
@@ -192,6 +209,51 @@ pub struct ClaimRow {
     pub error: Option<String>,
 }
 
+/// The report's findings. A template is handed them as a sequence whose rows are turned
+/// into template values one at a time, as it reads them: a national workspace has tens of
+/// thousands, and turned into values all at once they took more memory than the page.
+/// Written as JSON, they are a plain array.
+#[derive(Debug, Default)]
+pub struct Rows(Arc<Vec<FindingRow>>);
+
+impl std::ops::Deref for Rows {
+    type Target = [FindingRow];
+    fn deref(&self) -> &[FindingRow] {
+        &self.0
+    }
+}
+
+impl Serialize for Rows {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if minijinja::value::serializing_for_value() {
+            minijinja::Value::from_object(self.clone_shared()).serialize(s)
+        } else {
+            self.0.serialize(s)
+        }
+    }
+}
+
+impl Rows {
+    fn clone_shared(&self) -> Rows {
+        Rows(Arc::clone(&self.0))
+    }
+}
+
+impl minijinja::value::Object for Rows {
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        let row = self.0.get(key.as_usize()?)?;
+        Some(minijinja::Value::from(minijinja::value::Serde(row)))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Seq(self.0.len())
+    }
+}
+
 /// Everything the report templates see.
 #[derive(Debug, Serialize)]
 pub struct Report {
@@ -201,7 +263,7 @@ pub struct Report {
     pub workspace: Vec<String>,
     pub package: Option<Named>,
     pub summary: Summary,
-    pub findings: Vec<FindingRow>,
+    pub findings: Rows,
     pub waived: Vec<WaivedRow>,
     pub filters: Filters,
     pub graph: Drawing,
@@ -215,7 +277,14 @@ pub struct Report {
 /// A check without a graph (an invalid workspace) has nothing to report.
 pub fn build(result: &CheckResult, date: chrono::NaiveDate) -> Option<Report> {
     let g = result.graph.as_deref()?;
-    let findings: Vec<FindingRow> = result.findings.iter().map(|f| row(g, result, f)).collect();
+    let files: Vec<Arc<str>> = result
+        .workspace
+        .sources
+        .files()
+        .iter()
+        .map(|f| Arc::from(f.name.as_str()))
+        .collect();
+    let findings: Vec<FindingRow> = result.findings.iter().map(|f| row(g, &files, f)).collect();
     let package = g.package.map(|p| {
         let p = &g.model.packages[p as usize];
         Named {
@@ -257,28 +326,31 @@ pub fn build(result: &CheckResult, date: chrono::NaiveDate) -> Option<Report> {
         indicators: indicators(g),
         claims: claims(g),
         filters,
-        findings,
+        findings: Rows(Arc::new(findings)),
     })
 }
 
-fn place(result: &CheckResult, loc: Option<crate::load::Loc>) -> Option<String> {
+fn place(files: &[Arc<str>], loc: Option<crate::load::Loc>) -> Option<Place> {
     let loc = loc?;
-    let file = result.workspace.sources.get(loc.file)?;
-    Some(format!("{}:{}", file.name, loc.line))
+    let file = files.get(loc.file as usize)?;
+    Some(Place {
+        file: Arc::clone(file),
+        line: loc.line,
+    })
 }
 
 /// The agencies a finding involves: those that are subjects, own or co-own one.
-fn agencies_of(g: &PolicyGraph, f: &Finding) -> Vec<String> {
+fn agencies_of(g: &PolicyGraph, f: &Finding) -> Vec<Text> {
     let mut out = BTreeSet::new();
     for s in &f.subjects {
         match g.entity(&s.id) {
             Some(Entity::Agency(_)) => {
-                out.insert(s.id.to_string());
+                out.insert(Text::from(s.id.as_str()));
             }
             Some(Entity::Instrument(i)) => {
                 let inst = &g.model.instruments[i as usize];
-                out.insert(inst.owner.value.to_string());
-                out.extend(inst.co_owners.iter().map(|c| c.value.to_string()));
+                out.insert(Text::from(inst.owner.value.as_str()));
+                out.extend(inst.co_owners.iter().map(|c| Text::from(c.value.as_str())));
             }
             _ => {}
         }
@@ -286,22 +358,22 @@ fn agencies_of(g: &PolicyGraph, f: &Finding) -> Vec<String> {
     out.into_iter().collect()
 }
 
-fn row(g: &PolicyGraph, result: &CheckResult, f: &Finding) -> FindingRow {
+fn row(g: &PolicyGraph, files: &[Arc<str>], f: &Finding) -> FindingRow {
     FindingRow {
         key: f.key(),
-        rule: f.rule.to_string(),
-        name: f.name.to_string(),
+        rule: f.rule.clone(),
+        name: f.name.clone(),
         category: f.category.as_str(),
         severity: f.severity.as_str(),
         message: f.message.clone(),
-        help: f.help.as_deref().map(str::to_owned),
+        help: f.help.clone(),
         subjects: f
             .subjects
             .iter()
             .map(|s| SubjectRow {
-                id: s.id.to_string(),
+                id: Text::from(s.id.as_str()),
                 kind: g.entity(&s.id).map_or("entity", Entity::kind),
-                place: place(result, s.loc),
+                place: place(files, s.loc),
             })
             .collect(),
         agencies: agencies_of(g, f),
@@ -312,7 +384,7 @@ fn row(g: &PolicyGraph, result: &CheckResult, f: &Finding) -> FindingRow {
 fn agencies_in(findings: &[FindingRow], g: &PolicyGraph) -> Vec<Named> {
     let named: BTreeSet<&str> = findings
         .iter()
-        .flat_map(|f| f.agencies.iter().map(String::as_str))
+        .flat_map(|f| f.agencies.iter().map(Text::as_str))
         .collect();
     g.model
         .agencies
@@ -357,7 +429,7 @@ fn summary(result: &CheckResult, g: &PolicyGraph, findings: &[FindingRow]) -> Su
         by_agency: counts(
             findings
                 .iter()
-                .flat_map(|f| f.agencies.iter().map(String::as_str)),
+                .flat_map(|f| f.agencies.iter().map(Text::as_str)),
             &[],
         ),
         waived: result.waived.len(),
@@ -700,5 +772,80 @@ fn drawing(g: &PolicyGraph, findings: &[Finding]) -> Drawing {
         nodes,
         edges,
         omitted: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(rule: &str, severity: &'static str, subjects: &[&str]) -> FindingRow {
+        FindingRow {
+            key: format!("{rule}:{}", subjects.join(",")),
+            rule: rule.into(),
+            name: "a-rule".into(),
+            category: "overlap",
+            severity,
+            message: format!("{rule} about {}", subjects.join(" and ")),
+            help: Some(Arc::from("shared help")),
+            subjects: subjects
+                .iter()
+                .map(|id| SubjectRow {
+                    id: (*id).into(),
+                    kind: "instrument",
+                    place: Some(Place {
+                        file: Arc::from("instruments.yaml"),
+                        line: 7,
+                    }),
+                })
+                .collect(),
+            agencies: vec!["mof".into()],
+            path: Vec::new(),
+        }
+    }
+
+    /// Templates see the rows one at a time, yet every way a template reads a list gives
+    /// what it gives for a plain list.
+    #[test]
+    fn findings_read_lazily_read_as_a_plain_list() {
+        let rows = Rows(Arc::new(vec![
+            row("OVL001", "medium", &["a", "b"]),
+            row("CON001", "high", &["c"]),
+            row("GAP001", "low", &["d", "e", "f"]),
+        ]));
+        let lazy = minijinja::Value::from(minijinja::value::Serde(&rows));
+        assert!(
+            lazy.as_object().is_some(),
+            "the rows are not handed out lazily"
+        );
+        let json = serde_json::to_value(&rows).unwrap();
+        let plain = minijinja::Value::from(minijinja::value::Serde(&json));
+        let template = "{{ findings | length }} {{ findings[0].rule }} {{ findings[-1].subjects[2].place }} \
+            {% for f in findings %}{{ loop.index }}:{{ f.severity }}/{{ f.subjects | map(attribute='id') | join('+') }} {% endfor %}\
+            {{ findings | selectattr('severity', 'equalto', 'high') | map(attribute='rule') | list }} \
+            {{ findings | sort(attribute='rule') | map(attribute='rule') | join(',') }} \
+            {{ findings[1:] | map(attribute='key') | join(';') }} {{ findings[0].help }} {{ 'yes' if findings else 'no' }}";
+        let env = minijinja::Environment::new();
+        let lazily = env
+            .render_str(template, minijinja::context! { findings => lazy })
+            .unwrap();
+        let plainly = env
+            .render_str(template, minijinja::context! { findings => plain })
+            .unwrap();
+        assert_eq!(lazily, plainly);
+        assert!(
+            lazily.starts_with("3 OVL001 instruments.yaml:7 1:medium/a+b"),
+            "{lazily}"
+        );
+        assert!(lazily.contains("CON001,GAP001,OVL001"), "{lazily}");
+    }
+
+    #[test]
+    fn findings_are_a_plain_array_in_json() {
+        let rows = Rows(Arc::new(vec![row("OVL001", "medium", &["a"])]));
+        let json = serde_json::to_value(&rows).unwrap();
+        assert_eq!(json[0]["subjects"][0]["place"], "instruments.yaml:7");
+        assert_eq!(json[0]["help"], "shared help");
+        assert_eq!(json.as_array().map(Vec::len), Some(1));
     }
 }

@@ -155,18 +155,52 @@ fn custom_name(format: Format) -> &'static str {
     }
 }
 
-/// Renders the report with the built-in template of `format`, or with `custom`.
+/// Why a report could not be written.
+#[derive(Debug)]
+pub enum Failure {
+    /// The template failed: a located diagnostic.
+    Template(Box<Diagnostic>),
+    /// The output could not be written.
+    Write(std::io::Error),
+}
+
+/// Renders the report with the built-in template of `format`, or with `custom`, into a
+/// string.
 pub fn render(
     report: &Report,
     format: Format,
     custom: Option<Custom>,
 ) -> Result<String, Box<Diagnostic>> {
+    let mut out = Vec::new();
+    match render_to(report, format, custom, &mut out) {
+        Ok(()) => Ok(String::from_utf8(out).unwrap_or_default()),
+        Err(Failure::Template(d)) => Err(d),
+        Err(Failure::Write(e)) => Err(Box::new(Diagnostic::error(
+            "template",
+            format!("cannot render the report: {e}"),
+        ))),
+    }
+}
+
+/// Renders the report with the built-in template of `format`, or with `custom`, writing it
+/// to `out` as it goes: a national workspace's page runs to tens of megabytes, which held
+/// whole would add to the run's peak.
+pub fn render_to(
+    report: &Report,
+    format: Format,
+    custom: Option<Custom>,
+    out: &mut dyn std::io::Write,
+) -> Result<(), Failure> {
     let mut env = environment();
     let name = match (&custom, format) {
         (Some(c), _) => {
             let text = c.sources.get(c.file).map_or("", |f| f.text());
             if let Err(e) = env.add_template_owned(custom_name(format), text.to_owned()) {
-                return Err(Box::new(diagnostic(&e, report, custom.as_ref())));
+                return Err(Failure::Template(Box::new(diagnostic(
+                    &e,
+                    report,
+                    custom.as_ref(),
+                ))));
             }
             custom_name(format)
         }
@@ -179,9 +213,27 @@ pub fn render(
         None => "rendering the built-in report template".to_owned(),
     };
     let _doing = crate::memory::doing(&label);
-    env.get_template(name)
-        .and_then(|t| t.render(context))
-        .map_err(|e| Box::new(diagnostic(&e, report, custom.as_ref())))
+    let rendered = env
+        .get_template(name)
+        .and_then(|t| t.render_captured_to(context, &mut *out).map(drop));
+    match rendered {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::WriteFailure => Err(Failure::Write(written_error(&e))),
+        Err(e) => Err(Failure::Template(Box::new(diagnostic(
+            &e,
+            report,
+            custom.as_ref(),
+        )))),
+    }
+}
+
+/// The I/O error behind minijinja's failure to write.
+fn written_error(e: &Error) -> std::io::Error {
+    use std::error::Error as _;
+    match e.source().and_then(|s| s.downcast_ref::<std::io::Error>()) {
+        Some(io) => std::io::Error::new(io.kind(), io.to_string()),
+        None => std::io::Error::other(e.to_string()),
+    }
 }
 
 /// Every field name in the report, for `did you mean` on a misspelt one.
