@@ -50,26 +50,44 @@ fn coverage(g: &PolicyGraph) -> BTreeMap<String, Coverage> {
         .collect()
 }
 
+/// What a comparison needs of one finished check: its findings, and how each objective in
+/// scope is served. Taken out of the check, so that the check's graph can be freed before
+/// the other side is checked: a national workspace's graph is most of its memory.
+#[derive(Debug, Default)]
+pub struct Side {
+    pub findings: Vec<Finding>,
+    /// `None` for a check that built no graph.
+    coverage: Option<BTreeMap<String, Coverage>>,
+}
+
+impl Side {
+    /// Takes the findings out of `result` and reads the coverage of its graph.
+    pub fn take(result: &mut CheckResult) -> Side {
+        Side {
+            coverage: result.graph.as_deref().map(coverage),
+            findings: std::mem::take(&mut result.findings),
+        }
+    }
+}
+
 /// Compares two finished checks.
-pub fn compare(base: &CheckResult, proposal: &CheckResult) -> Diff {
+pub fn compare(base: Side, proposal: Side) -> Diff {
     let base_keys: BTreeSet<String> = base.findings.iter().map(Finding::key).collect();
     let proposal_keys: BTreeSet<String> = proposal.findings.iter().map(Finding::key).collect();
     let mut diff = Diff::default();
-    for f in &proposal.findings {
+    for f in proposal.findings {
         if base_keys.contains(&f.key()) {
-            diff.persisting.push(f.clone());
+            diff.persisting.push(f);
         } else {
-            diff.new.push(f.clone());
+            diff.new.push(f);
         }
     }
     diff.resolved = base
         .findings
-        .iter()
+        .into_iter()
         .filter(|f| !proposal_keys.contains(&f.key()))
-        .cloned()
         .collect();
-    if let (Some(a), Some(b)) = (&base.graph, &proposal.graph) {
-        let (a, b) = (coverage(a), coverage(b));
+    if let (Some(a), Some(b)) = (&base.coverage, &proposal.coverage) {
         let objectives: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
         for objective in objectives {
             let (before, after) = (a.get(objective).copied(), b.get(objective).copied());

@@ -57,19 +57,59 @@ fn a_counteracting_instrument_is_a_new_conflict_and_fails_the_diff() {
         markdown.stdout
     );
 
-    // The reverse direction resolves what the proposal added.
+    // The reverse direction resolves what the proposal added, located in the file of the
+    // side that had it (the base of this comparison), while new and persisting findings are
+    // located in the proposal's files.
     let back = run_in(
         dir.path(),
         &["diff", "proposal", "base", "--format", "json"],
     )
     .json();
+    let resolved = back["resolved"].as_array().unwrap();
+    let squeeze = resolved
+        .iter()
+        .find(|f| f["key"] == "CON001:DD.consumption.upgrade,credit-squeeze")
+        .expect("the squeeze's conflict is resolved");
+    let files: Vec<&str> = squeeze["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["file"].as_str().unwrap())
+        .collect();
+    assert!(files.contains(&"proposal/proposal.yaml"), "{files:?}");
+    let persisting = &back["persisting"][0]["locations"][0]["file"];
     assert!(
-        back["resolved"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["rule"] == "CON001")
+        persisting.as_str().unwrap().starts_with("base/"),
+        "{persisting}"
     );
+}
+
+/// Either side failing to check makes the comparison fail, whichever it is.
+#[test]
+fn a_side_that_cannot_be_checked_fails_the_comparison() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_policies(&dir.path().join("good"));
+    copy_policies(&dir.path().join("bad"));
+    std::fs::write(
+        dir.path().join("bad/broken.yaml"),
+        "instruments:\n  - id: x\n    owner: nobody\n",
+    )
+    .unwrap();
+    for args in [["diff", "bad", "good"], ["diff", "good", "bad"]] {
+        let run = run_in(dir.path(), &args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stdout);
+        assert!(
+            run.stdout
+                .contains("the comparison is incomplete: one side could not be checked"),
+            "{args:?}: {}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("bad/broken.yaml"),
+            "{args:?}: {}",
+            run.stdout
+        );
+    }
 }
 
 #[test]

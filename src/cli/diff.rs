@@ -5,8 +5,12 @@ use super::{Outcome, exit};
 use concord::check::{self, CheckOptions, CheckResult};
 use concord::diff::{self, Coverage, Diff};
 use concord::findings::Finding;
+use concord::load::Sources;
 use concord::model::Severity;
 use concord::render::diagnostics::{self, Style};
+use concord::render::findings::findings_json;
+use serde::Serialize;
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -68,17 +72,24 @@ pub fn run(args: Args, style: Style) -> Outcome {
             ..Default::default()
         })
     };
-    let base = side(&args.base, base_package);
-    let proposal = side(
+    // One side at a time: each check's graph is freed once its findings and coverage are
+    // taken, before the other side is checked.
+    let mut base = side(&args.base, base_package);
+    if base.failed() {
+        return failed(&base, style);
+    }
+    let base_side = diff::Side::take(&mut base);
+    drop(super::FreedAside::new(base.graph.take()));
+    let mut proposal = side(
         args.proposal.as_ref().unwrap_or(&args.base),
         proposal_package,
     );
-    for result in [&base, &proposal] {
-        if result.failed() {
-            return failed(result, style);
-        }
+    if proposal.failed() {
+        return failed(&proposal, style);
     }
-    let diff = diff::compare(&base, &proposal);
+    let proposal_side = diff::Side::take(&mut proposal);
+    drop(super::FreedAside::new(proposal.graph.take()));
+    let diff = diff::compare(base_side, proposal_side);
     let threshold = match args.fail_on {
         FailOn::Low => Some(Severity::Low),
         FailOn::Medium => Some(Severity::Medium),
@@ -92,7 +103,14 @@ pub fn run(args: Args, style: Style) -> Outcome {
     let stdout = match args.format {
         Format::Text => text(&diff),
         Format::Markdown => markdown(&diff),
-        Format::Json => json(&diff, &proposal, &base),
+        Format::Json => {
+            // Written as it is built, as `check` writes its JSON: at 100k the comparison
+            // lists every finding of both sides. A closed pipe is not an error.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let sources = (&base.workspace.sources, &proposal.workspace.sources);
+            let _ = write_json(&diff, sources, &mut out).and_then(|()| out.flush());
+            String::new()
+        }
     };
     Outcome {
         stdout,
@@ -217,31 +235,62 @@ fn markdown(diff: &Diff) -> String {
     out
 }
 
-fn json(diff: &Diff, proposal: &CheckResult, base: &CheckResult) -> String {
-    let list = |findings: &[Finding], sources| {
-        findings
-            .iter()
-            .map(|f| concord::render::findings::finding_json(f, sources))
-            .collect::<Vec<_>>()
-    };
-    let coverage: Vec<serde_json::Value> = diff
+#[derive(Serialize)]
+struct JsonSide {
+    advancing: usize,
+    against: usize,
+    effect_sum: i64,
+}
+
+impl JsonSide {
+    fn of(c: Option<Coverage>) -> Option<JsonSide> {
+        c.map(|c| JsonSide {
+            advancing: c.instruments,
+            against: c.against,
+            effect_sum: c.effect_sum,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct JsonChange<'a> {
+    objective: &'a str,
+    base: Option<JsonSide>,
+    proposal: Option<JsonSide>,
+}
+
+#[derive(Serialize)]
+struct JsonDiff<'a, N, R, P> {
+    version: u32,
+    new: N,
+    resolved: R,
+    persisting: P,
+    coverage: Vec<JsonChange<'a>>,
+}
+
+/// The comparison as JSON; resolved findings are located in the base's files, the others in
+/// the proposal's.
+fn write_json(
+    diff: &Diff,
+    (base, proposal): (&Sources, &Sources),
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let coverage = diff
         .coverage
         .iter()
-        .map(|c| {
-            let side = |c: Option<Coverage>| {
-                c.map(|c| serde_json::json!({"advancing": c.instruments, "against": c.against, "effect_sum": c.effect_sum}))
-            };
-            serde_json::json!({ "objective": c.objective, "base": side(c.base), "proposal": side(c.proposal) })
+        .map(|c| JsonChange {
+            objective: &c.objective,
+            base: JsonSide::of(c.base),
+            proposal: JsonSide::of(c.proposal),
         })
         .collect();
-    let value = serde_json::json!({
-        "version": 1,
-        "new": list(&diff.new, &proposal.workspace.sources),
-        "resolved": list(&diff.resolved, &base.workspace.sources),
-        "persisting": list(&diff.persisting, &proposal.workspace.sources),
-        "coverage": coverage,
-    });
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-    text.push('\n');
-    text
+    let report = JsonDiff {
+        version: 1,
+        new: findings_json(&diff.new, proposal),
+        resolved: findings_json(&diff.resolved, base),
+        persisting: findings_json(&diff.persisting, proposal),
+        coverage,
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    out.write_all(b"\n")
 }

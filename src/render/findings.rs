@@ -201,9 +201,9 @@ struct JsonFinding<'a> {
     help: Option<&'a str>,
 }
 
-/// One finding as the JSON output describes it.
-pub fn finding_json<'a>(f: &'a Finding, sources: &'a Sources) -> serde_json::Value {
-    serde_json::to_value(json_finding(f, sources)).unwrap_or_default()
+/// Findings as the JSON output lists them, each described as it is written.
+pub fn findings_json<'a>(findings: &'a [Finding], sources: &'a Sources) -> impl Serialize + 'a {
+    each(findings.iter().map(move |f| json_finding(f, sources)))
 }
 
 fn json_finding<'a>(f: &'a Finding, sources: &'a Sources) -> JsonFinding<'a> {
