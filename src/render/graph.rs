@@ -305,6 +305,9 @@ mod tests {
             edges.contains(&"iy targets -1 O1".to_owned()),
             "{edges:?}\n{drawn}"
         );
-        assert!(edges.contains(&"A owns ix".to_owned()), "{edges:?}\n{drawn}");
+        assert!(
+            edges.contains(&"A owns ix".to_owned()),
+            "{edges:?}\n{drawn}"
+        );
     }
 }
