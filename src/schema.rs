@@ -203,8 +203,10 @@ pub fn markdown() -> String {
          sorted order and merged; ids are unique across all files of their kind. Each file is a \
          mapping with any of the top-level keys below, each holding a list. Field names and enum \
          values are snake_case, dates are ISO `YYYY-MM-DD`, text is UTF-8 (Chinese names are \
-         welcome in `name_zh`). An unknown key or value is an error that names the closest known \
-         one.\n\n\
+         welcome in `name_zh`). Text is kept as written, quoted or not: an unquoted `NO`, `y` or \
+         `1.10` in a text field stays `NO`, `y` and `1.10`, while `yes`, `no`, `on` and `off` are \
+         booleans where a boolean is expected. An unknown key or value is an error that names the \
+         closest known one.\n\n\
          Editors that read JSON Schema (draft-07) can complete and check these files: \
          `concord schema > concord.schema.json`, then point the YAML extension at it, for example \
          with `# yaml-language-server: $schema=concord.schema.json` at the top of a file.\n\n",

@@ -247,7 +247,7 @@ fn read_document(path: &std::path::Path, file: load::FileId, limits: &ReadLimits
     };
     let content = match load::parse(&text, file, limits) {
         Ok(Some(node)) => {
-            let (model, diagnostics) = Model::decode_document(&node);
+            let (model, diagnostics) = Model::decode_document(&node, &text);
             Content::Model(Box::new(model), diagnostics)
         }
         Ok(None) => Content::Empty,

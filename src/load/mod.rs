@@ -80,20 +80,8 @@ impl SourceFile {
     /// the parser counts them: CR, LF and CRLF each end a line, and a byte-order mark
     /// takes no column. `None` past the end of the text.
     pub fn offset_of(&self, line: u32, col: u32) -> Option<usize> {
-        let text = self.text();
-        let start = self.line_start(line)?;
-        let mut offset = start;
-        let mut left = col.saturating_sub(1);
-        for c in text.get(start..)?.chars() {
-            if left == 0 || c == '\n' || c == '\r' {
-                break;
-            }
-            if c != '\u{feff}' {
-                left -= 1;
-            }
-            offset += c.len_utf8();
-        }
-        Some(offset)
+        let lines = self.lines.get_or_init(|| line_starts(self.text()));
+        offset_in(self.text(), lines, line, col)
     }
 
     /// The byte offset where `line` (1-based) starts; `None` past the last line.
@@ -120,7 +108,26 @@ impl SourceFile {
 }
 
 /// The byte offset where each line of `text` starts; the first is 0.
-fn line_starts(text: &str) -> Vec<u32> {
+/// The byte offset of `line` and `col` (1-based, `col` in characters) in `text`, whose
+/// lines start at `lines` (from [`line_starts`]), counted as the parser counts them.
+pub fn offset_in(text: &str, lines: &[u32], line: u32, col: u32) -> Option<usize> {
+    let start = *lines.get((line as usize).checked_sub(1)?)? as usize;
+    let mut offset = start;
+    let mut left = col.saturating_sub(1);
+    for c in text.get(start..)?.chars() {
+        if left == 0 || c == '\n' || c == '\r' {
+            break;
+        }
+        if c != '\u{feff}' {
+            left -= 1;
+        }
+        offset += c.len_utf8();
+    }
+    Some(offset)
+}
+
+/// Where each line of `text` starts, in bytes: CR, LF and CRLF each end a line.
+pub fn line_starts(text: &str) -> Vec<u32> {
     let bytes = text.as_bytes();
     let mut starts = vec![0];
     for (i, &b) in bytes.iter().enumerate() {

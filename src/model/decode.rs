@@ -42,13 +42,50 @@ impl<T: schemars::JsonSchema> schemars::JsonSchema for Located<T> {
 
 /// Collects diagnostics while decoding.
 #[derive(Default)]
-pub struct Decoder {
+pub struct Decoder<'t> {
     pub diagnostics: Vec<Diagnostic>,
     /// Problems past [`Decoder::KEPT`]: how many errors and warnings, and where the first was.
     unlisted: (usize, usize, Option<Loc>),
+    /// The text of the file being decoded, to read a plain scalar as it was written.
+    text: &'t str,
+    /// Where each line of `text` starts, built when first needed.
+    lines: Vec<u32>,
 }
 
-impl Decoder {
+impl<'t> Decoder<'t> {
+    /// A decoder for the document parsed from `text`.
+    pub fn of(text: &'t str) -> Self {
+        Decoder {
+            text,
+            ..Decoder::default()
+        }
+    }
+
+    /// A plain scalar that YAML reads as a boolean or a number, as it was written: where text
+    /// is expected, `NO` stays `NO` rather than `false`, `y` stays `y`, and `1.10` stays
+    /// `1.10`. Without the file's text, or when the place does not hold the scalar (an
+    /// alias, a tag), it is written out from its value.
+    pub fn as_written(&mut self, node: &Node) -> Option<String> {
+        self.spelled(node).or_else(|| node.scalar_text())
+    }
+
+    fn spelled(&mut self, node: &Node) -> Option<String> {
+        if self.text.is_empty() {
+            return None;
+        }
+        if self.lines.is_empty() {
+            self.lines = crate::load::line_starts(self.text);
+        }
+        let start = crate::load::offset_in(self.text, &self.lines, node.loc.line, node.loc.col)?;
+        let written = self.text.get(start..start + usize::from(node.loc.len))?;
+        let plain = !written.is_empty()
+            && !written.starts_with(['\'', '"', '!', '&', '*', '|', '>', '[', '{'])
+            && !written.contains(['\n', '\r', '#', ','])
+            && !written.contains(": ")
+            && written.trim() == written;
+        plain.then(|| written.to_owned())
+    }
+
     /// Problems one file keeps in full; past them they are only counted. A few megabytes
     /// of broken items (a flow list of three million nulls) otherwise held a gigabyte and a
     /// half of messages, where the first ten thousand already say what is wrong.
@@ -156,7 +193,7 @@ impl Decode for String {
         match &node.value {
             Value::Str(s) => Some(s.as_ref().to_owned()),
             // Plain scalars such as `2024` or `true` are meant as text where text is expected.
-            Value::Int(_) | Value::Float(_) | Value::Bool(_) => node.scalar_text(),
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => d.as_written(node),
             _ => {
                 d.wrong_type(node, &Self::expected());
                 None

@@ -127,9 +127,9 @@ impl Model {
         self.waivers.shrink_to_fit();
     }
 
-    /// Decodes one file's document, reporting every problem in it.
-    pub fn decode_document(node: &Node) -> (Model, Vec<Diagnostic>) {
-        let mut d = Decoder::default();
+    /// Decodes one file's document, parsed from `text`, reporting every problem in it.
+    pub fn decode_document(node: &Node, text: &str) -> (Model, Vec<Diagnostic>) {
+        let mut d = Decoder::of(text);
         let mut model = Model::default();
         let Value::Map(entries) = &node.value else {
             d.wrong_type(
@@ -236,9 +236,50 @@ pub(crate) mod tests {
     /// The model of one YAML text, which must decode without a diagnostic.
     pub(crate) fn decoded(text: &str) -> Model {
         let node = parse(text, 0, &ReadLimits::default()).unwrap().unwrap();
-        let (model, diagnostics) = Model::decode_document(&node);
+        let (model, diagnostics) = Model::decode_document(&node, text);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         model
+    }
+
+    /// Where text is expected, a plain scalar that YAML would read as a boolean or a number
+    /// keeps its spelling: an agency named `NO` is not named `false`, an id `y` is not
+    /// `true`, and `1.10` is not `1.1`. Where a boolean is expected, `yes` is still true.
+    #[test]
+    fn text_fields_keep_plain_scalars_as_written() {
+        let names = |text: &str| -> Vec<(String, String)> {
+            decoded(text)
+                .agencies
+                .iter()
+                .map(|a| (a.id.value.to_string(), a.name.value.to_string()))
+                .collect()
+        };
+        let pair = |id: &str, name: &str| (id.to_owned(), name.to_owned());
+        let text = "agencies:\n\
+                    \x20 - { id: y, name: NO, kind: ministry, level: central }\n\
+                    \x20 - id: on\n    name: 1.10\n    kind: ministry\n    level: central\n\
+                    \x20 - { name_zh: 财政部, id: n, name: 007, kind: ministry, level: central }\n\
+                    \x20 - { id: '2024', name: \"true\", kind: ministry, level: central }\n";
+        let expected = vec![
+            pair("y", "NO"),
+            pair("on", "1.10"),
+            pair("n", "007"),
+            pair("2024", "true"),
+        ];
+        assert_eq!(names(text), expected);
+        // The same with a byte-order mark and CRLF line ends.
+        assert_eq!(
+            names(&format!("\u{feff}{}", text.replace('\n', "\r\n"))),
+            expected
+        );
+        let model = decoded(
+            "agencies:\n  - { id: A, name: A, kind: ministry, level: central }\n\
+             objectives:\n  - { id: O, name: O, domain: industrial_upgrade }\n\
+             instruments:\n  - { id: x, name: Off, kind: fiscal_subsidy, owner: A, capex: yes, note: 3.50, targets: [{ objective: O, effect: 2 }] }\n",
+        );
+        let x = &model.instruments[0];
+        assert_eq!(x.name.value, "Off");
+        assert_eq!(x.capex.as_ref().map(|c| c.value), Some(true));
+        assert_eq!(x.note.as_ref().map(|n| n.value.as_str()), Some("3.50"));
     }
 
     #[test]
@@ -270,10 +311,9 @@ pub(crate) mod tests {
     /// for each (3 million of them asked for 2.4 GB and ended at the memory limit).
     #[test]
     fn items_that_cannot_be_entities_take_no_room() {
-        let node = parse("instruments: [~, ~, 3]\n", 0, &ReadLimits::default())
-            .unwrap()
-            .unwrap();
-        let (model, diagnostics) = Model::decode_document(&node);
+        let text = "instruments: [~, ~, 3]\n";
+        let node = parse(text, 0, &ReadLimits::default()).unwrap().unwrap();
+        let (model, diagnostics) = Model::decode_document(&node, text);
         assert_eq!(diagnostics.len(), 3);
         assert_eq!(model.instruments.capacity(), 0);
     }
@@ -283,7 +323,7 @@ pub(crate) mod tests {
         let nulls = vec!["~"; Decoder::KEPT + 5].join(", ");
         let text = format!("instruments: [{nulls}]\n");
         let node = parse(&text, 0, &ReadLimits::default()).unwrap().unwrap();
-        let (_, diagnostics) = Model::decode_document(&node);
+        let (_, diagnostics) = Model::decode_document(&node, &text);
         assert_eq!(diagnostics.len(), Decoder::KEPT + 1);
         let last = diagnostics.last().unwrap();
         assert_eq!(last.code, "unlisted-problems");

@@ -174,11 +174,11 @@ fn run_fixture(rule: &Rule, sources: &Sources, path: &Path, kind: Kind) -> Fixtu
             );
         }
     };
-    let mut d = Decoder::default();
+    let mut d = Decoder::of(&text);
     let head = Head::decode(&node, &mut d);
     let (model, diagnostics) = match &head {
         Some(head) => {
-            let (model, mut diagnostics) = Model::decode_document(&head.workspace);
+            let (model, mut diagnostics) = Model::decode_document(&head.workspace, &text);
             diagnostics.extend(resolve::resolve(&model));
             (model, diagnostics)
         }
