@@ -198,12 +198,21 @@ pub fn run(args: Args, style: Style) -> Outcome {
     }
     println!("[watch] first run");
     show(&run_once(&args, style));
+    // When the last run ended, until its memory is given back: a second after it, since its
+    // largest parts are freed on threads of their own.
+    let mut ran_at = Some(std::time::Instant::now());
     let settle = Duration::from_millis(args.debounce.max(10));
     while !stop.load(Ordering::SeqCst) {
         let mut changed = BTreeSet::new();
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(event) => collect(event, &args, &mut changed),
-            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if ran_at.is_some_and(|t| t.elapsed() >= Duration::from_secs(1)) {
+                    concord::memory::give_back();
+                    ran_at = None;
+                }
+                continue;
+            }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
         // A save is often several events (truncate, write, rename): wait for them to settle.
@@ -218,6 +227,7 @@ pub fn run(args: Args, style: Style) -> Outcome {
             changed.into_iter().collect::<Vec<_>>().join(", ")
         );
         show(&run_once(&args, style));
+        ran_at = Some(std::time::Instant::now());
         // `concord.yaml` may have named another rule folder.
         if let Err(message) = watch_new(&mut watcher, &mut watched, &args) {
             println!("[watch] warning: {message}");
