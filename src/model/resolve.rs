@@ -61,6 +61,12 @@ impl ResolveError {
     }
 }
 
+/// Unknown ids of one kind that are searched for a close known id, at most. Past them the
+/// cause is rarely a typo (a file left out, a list pasted from another workspace), and
+/// against 100,000 known ids each search takes milliseconds: ten thousand of them would
+/// hold `validate` up for half a minute.
+pub const MAX_SEARCHED: usize = 1_000;
+
 /// Ids of one kind, for lookups and suggestions.
 struct Ids<'m> {
     kind: &'static str,
@@ -68,6 +74,9 @@ struct Ids<'m> {
     sorted: Vec<&'m str>,
     /// Ids declared by entities that failed to decode: already reported, so not dangling.
     broken: Vec<&'m str>,
+    /// The suggestion found for each unknown id searched so far (and whether other kinds'
+    /// ids were searched too): an id left dangling is often named in several places.
+    searched: std::cell::RefCell<HashMap<(String, bool), Option<String>>>,
 }
 
 impl<'m> Ids<'m> {
@@ -114,6 +123,7 @@ impl<'m> Ids<'m> {
             map,
             sorted,
             broken,
+            searched: Default::default(),
         }
     }
 
@@ -130,12 +140,7 @@ impl<'m> Ids<'m> {
     }
 
     fn dangling(&self, reference: &Id, field: &'static str, also: &[&Ids]) -> Diagnostic {
-        let candidates = self
-            .sorted
-            .iter()
-            .chain(also.iter().flat_map(|ids| ids.sorted.iter()))
-            .copied();
-        let hint = did_you_mean(&reference.value, candidates).unwrap_or_else(|| {
+        let hint = self.suggestion(reference, also).unwrap_or_else(|| {
             format!(
                 "no {} has this id; check the spelling or declare it",
                 self.kind
@@ -149,6 +154,32 @@ impl<'m> Ids<'m> {
         .at(reference.loc)
         .label(format!("no such {}", self.kind))
         .hint(hint)
+    }
+}
+
+impl<'m> Ids<'m> {
+    /// `did you mean` the closest known id, searched once per unknown id and for the first
+    /// [`MAX_SEARCHED`] of them.
+    fn suggestion(&self, reference: &Id, also: &[&Ids]) -> Option<String> {
+        let key = (reference.value.to_string(), !also.is_empty());
+        let mut searched = self.searched.borrow_mut();
+        if let Some(found) = searched.get(&key) {
+            return found.clone();
+        }
+        if searched.len() >= MAX_SEARCHED {
+            return Some(format!(
+                "no {kind} has this id; past {MAX_SEARCHED} unknown {kind} ids, the rest are not searched for a close one: is a file of them left out?",
+                kind = self.kind
+            ));
+        }
+        let candidates = self
+            .sorted
+            .iter()
+            .chain(also.iter().flat_map(|ids| ids.sorted.iter()))
+            .copied();
+        let found = did_you_mean(&key.0, candidates);
+        searched.insert(key, found.clone());
+        found
     }
 }
 
@@ -534,4 +565,45 @@ fn report_cycle(model: &Model, cycle: &[usize], out: &mut Vec<Diagnostic>) {
         .label("this parent leads back here")
         .hint("the objectives form a tree: remove or change one `parent` in the cycle"),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Unknown ids are searched for a close known one once each, and past
+    /// [`MAX_SEARCHED`] of them not at all, with a hint that says why.
+    #[test]
+    fn unknown_ids_are_searched_once_each_and_only_so_many() {
+        let unknown: Vec<String> = (0..MAX_SEARCHED + 3).map(|n| format!("gone-{n}")).collect();
+        let listed = format!("[inst-1x, {}, inst-1x]", unknown.join(", "));
+        let model = crate::model::tests::decoded(&format!(
+            "agencies:\n  - {{ id: A, name: A, kind: ministry, level: central }}\n\
+             objectives:\n  - {{ id: O, name: O, domain: industrial_upgrade }}\n\
+             instruments:\n  - {{ id: inst-1, name: x, kind: fiscal_subsidy, owner: A, targets: [{{ objective: O, effect: 1 }}] }}\n\
+             packages:\n  - {{ id: p, name: P, objectives: [O], instruments: {listed} }}\n"
+        ));
+        let hints: Vec<String> = resolve(&model)
+            .into_iter()
+            .filter(|d| d.code == "unknown-reference")
+            .map(|d| d.hint.unwrap_or_default())
+            .collect();
+        assert_eq!(hints.len(), MAX_SEARCHED + 5);
+        assert_eq!(hints[0], "did you mean `inst-1`?");
+        assert_eq!(
+            hints.last().unwrap(),
+            "did you mean `inst-1`?",
+            "a repeat is answered as before"
+        );
+        let past: Vec<&String> = hints
+            .iter()
+            .filter(|h| h.contains("not searched"))
+            .collect();
+        assert_eq!(past.len(), 4, "{:?}", &hints[hints.len() - 6..]);
+        assert!(
+            past[0].starts_with("no instrument has this id; past 1000 unknown instrument ids"),
+            "{}",
+            past[0]
+        );
+    }
 }
