@@ -107,7 +107,6 @@ impl SourceFile {
     }
 }
 
-/// The byte offset where each line of `text` starts; the first is 0.
 /// The byte offset of `line` and `col` (1-based, `col` in characters) in `text`, whose
 /// lines start at `lines` (from [`line_starts`]), counted as the parser counts them.
 pub fn offset_in(text: &str, lines: &[u32], line: u32, col: u32) -> Option<usize> {
@@ -126,7 +125,8 @@ pub fn offset_in(text: &str, lines: &[u32], line: u32, col: u32) -> Option<usize
     Some(offset)
 }
 
-/// Where each line of `text` starts, in bytes: CR, LF and CRLF each end a line.
+/// The byte offset where each line of `text` starts, the first at 0: CR, LF and CRLF each
+/// end a line.
 pub fn line_starts(text: &str) -> Vec<u32> {
     let bytes = text.as_bytes();
     let mut starts = vec![0];

@@ -61,12 +61,29 @@ impl<'t> Decoder<'t> {
         }
     }
 
-    /// A plain scalar that YAML reads as a boolean or a number, as it was written: where text
-    /// is expected, `NO` stays `NO` rather than `false`, `y` stays `y`, and `1.10` stays
-    /// `1.10`. Without the file's text, or when the place does not hold the scalar (an
-    /// alias, a tag), it is written out from its value.
-    pub fn as_written(&mut self, node: &Node) -> Option<String> {
-        self.spelled(node).or_else(|| node.scalar_text())
+    /// A scalar as text, as it was written: a plain scalar that YAML reads as a boolean or
+    /// a number keeps its spelling, so that where text is expected (a name, an id, a key, a
+    /// word from a list) `NO` stays `NO` rather than `false`, `y` stays `y`, and `1.10`
+    /// stays `1.10`. Without the file's text, or when the place does not hold the scalar (an
+    /// alias, a tag), it is written out from its value. `None` for a list or mapping.
+    pub fn text_of(&mut self, node: &Node) -> Option<String> {
+        match node.value {
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                self.spelled(node).or_else(|| node.scalar_text())
+            }
+            _ => node.scalar_text(),
+        }
+    }
+
+    /// The `id` an entity's mapping declares, as written, if it declares one.
+    pub fn declared_id(&mut self, node: &Node) -> Option<String> {
+        let Value::Map(entries) = &node.value else {
+            return None;
+        };
+        let (_, id) = entries
+            .iter()
+            .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == "id"))?;
+        self.text_of(id)
     }
 
     fn spelled(&mut self, node: &Node) -> Option<String> {
@@ -193,7 +210,7 @@ impl Decode for String {
         match &node.value {
             Value::Str(s) => Some(s.as_ref().to_owned()),
             // Plain scalars such as `2024` or `true` are meant as text where text is expected.
-            Value::Int(_) | Value::Float(_) | Value::Bool(_) => d.as_written(node),
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => d.text_of(node),
             _ => {
                 d.wrong_type(node, &Self::expected());
                 None
@@ -435,7 +452,7 @@ impl<'n> Fields<'n> {
                 what,
             }),
             _ => {
-                let what = describe(what, &[]);
+                let what = describe(what, node, d);
                 d.wrong_type(node, &format!("a mapping for {what}"));
                 None
             }
@@ -443,8 +460,8 @@ impl<'n> Fields<'n> {
     }
 
     /// What the mapping describes, e.g. "instrument `tradein`".
-    fn what(&self) -> String {
-        describe(self.what, self.entries)
+    fn what(&self, d: &mut Decoder) -> String {
+        describe(self.what, self.node, d)
     }
 
     /// The raw value under `key`, marking the key as known and used.
@@ -481,22 +498,21 @@ impl<'n> Fields<'n> {
         match self.raw(key) {
             Some(node) if node.value != Value::Null => T::decode(node, d),
             Some(node) => {
+                let what = self.what(d);
                 d.report(
-                    Diagnostic::error(
-                        "missing-field",
-                        format!("field `{key}` of {} is empty", self.what()),
-                    )
-                    .at(node.loc)
-                    .label(format!("expected {}", T::expected()))
-                    .hint(format!("`{key}` is required")),
+                    Diagnostic::error("missing-field", format!("field `{key}` of {what} is empty"))
+                        .at(node.loc)
+                        .label(format!("expected {}", T::expected()))
+                        .hint(format!("`{key}` is required")),
                 );
                 None
             }
             None => {
+                let what = self.what(d);
                 d.report(
                     Diagnostic::error(
                         "missing-field",
-                        format!("{} is missing the required field `{key}`", self.what()),
+                        format!("{what} is missing the required field `{key}`"),
                     )
                     .at(self.first_key_loc())
                     .label(format!("`{key}` is missing here"))
@@ -517,40 +533,31 @@ impl<'n> Fields<'n> {
             if *used {
                 continue;
             }
-            let name = key.scalar_text().unwrap_or_else(|| "?".into());
+            let name = d.text_of(key).unwrap_or_else(|| "?".into());
+            let what = self.what(d);
             let mut known = self.known.clone();
             known.sort_unstable();
             known.dedup();
-            let hint = did_you_mean(&name, known.iter().copied()).unwrap_or_else(|| {
-                format!("the keys of {} are: {}", self.what(), backticked(&known))
-            });
+            let hint = did_you_mean(&name, known.iter().copied())
+                .unwrap_or_else(|| format!("the keys of {what} are: {}", backticked(&known)));
             d.report(
-                Diagnostic::error(
-                    "unknown-key",
-                    format!("unknown key `{name}` in {}", self.what()),
-                )
-                .at(key.loc)
-                .label("not a field here")
-                .hint(hint),
+                Diagnostic::error("unknown-key", format!("unknown key `{name}` in {what}"))
+                    .at(key.loc)
+                    .label("not a field here")
+                    .hint(hint),
             );
         }
     }
 }
 
-/// `what` in words; an entity is named by the `id` among `entries`, if there is one.
-fn describe(what: What, entries: &[(Node, Node)]) -> String {
+/// `what` in words; an entity is named by the `id` its mapping declares, if there is one.
+fn describe(what: What, node: &Node, d: &mut Decoder) -> String {
     match what {
         What::Phrase(phrase) => phrase.to_owned(),
-        What::Entity(kind) => {
-            let id = entries
-                .iter()
-                .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == "id"))
-                .and_then(|(_, v)| v.scalar_text());
-            match id {
-                Some(id) => format!("{kind} `{id}`"),
-                None => format!("this {kind}"),
-            }
-        }
+        What::Entity(kind) => match d.declared_id(node) {
+            Some(id) => format!("{kind} `{id}`"),
+            None => format!("this {kind}"),
+        },
     }
 }
 
@@ -595,7 +602,7 @@ mod tests {
     fn messages_name_an_entity_by_its_id_or_call_it_this_one() {
         let messages = |text: &str| {
             let n = node(text);
-            let mut d = Decoder::default();
+            let mut d = Decoder::of(text);
             let mut f = Fields::of(&n, What::Entity("instrument"), &mut d).unwrap();
             let _: Option<String> = f.req("name", &mut d);
             f.finish(&mut d);
@@ -617,6 +624,15 @@ mod tests {
             [
                 "this instrument is missing the required field `name`",
                 "unknown key `owner` in this instrument",
+            ]
+        );
+        // An id or a key that YAML would read as a boolean is named as it was written.
+        assert_eq!(
+            messages("id: y\non: MOF\n"),
+            [
+                "instrument `y` is missing the required field `name`",
+                "unknown key `id` in instrument `y`",
+                "unknown key `on` in instrument `y`",
             ]
         );
     }

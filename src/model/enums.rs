@@ -72,8 +72,8 @@ fn decode_word<T: Copy>(
     parse: fn(&str) -> Option<T>,
 ) -> Option<T> {
     let names: Vec<&str> = all.iter().map(|v| v.1).collect();
-    let Some(text) = node
-        .scalar_text()
+    let Some(text) = d
+        .text_of(node)
         .filter(|_| !matches!(node.value, Value::Null))
     else {
         d.wrong_type(node, &format!("one of {}", backticked(&names)));
@@ -319,10 +319,11 @@ impl Decode for Score {
             }
         };
         if number.fract() != 0.0 || !(-3.0..=3.0).contains(&number) {
+            let written = d.text_of(node).unwrap_or_default();
             d.report(
                 Diagnostic::error(
                     "out-of-range",
-                    format!("score `{}` is outside the scale -3..+3", node.scalar_text().unwrap_or_default()),
+                    format!("score `{written}` is outside the scale -3..+3"),
                 )
                 .at(node.loc)
                 .label("expected an integer from -3 to 3")
@@ -360,10 +361,11 @@ impl Decode for UpgradeCategory {
         match node.value {
             Value::Int(i @ 1..=3) => Some(UpgradeCategory(i as u8)),
             Value::Int(_) => {
+                let written = d.text_of(node).unwrap_or_default();
                 d.report(
                     Diagnostic::error(
                         "out-of-range",
-                        format!("upgrade category `{}` does not exist", node.scalar_text().unwrap_or_default()),
+                        format!("upgrade category `{written}` does not exist"),
                     )
                     .at(node.loc)
                     .label("expected 1, 2 or 3")

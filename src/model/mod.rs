@@ -139,7 +139,7 @@ impl Model {
             return (model, d.finish());
         };
         for (key, value) in entries {
-            let name = key.scalar_text().unwrap_or_default();
+            let name = d.text_of(key).unwrap_or_default();
             match name.as_str() {
                 "agencies" => {
                     model.agencies = list(value, "agencies", &mut model.broken_ids, &mut d)
@@ -199,20 +199,10 @@ fn list<T: Decode>(
     for item in items {
         match T::decode(item, d) {
             Some(value) => decoded.push(value),
-            None => broken.extend(declared_id(item).map(|id| (kind, id))),
+            None => broken.extend(d.declared_id(item).map(|id| (kind, id))),
         }
     }
     decoded
-}
-
-fn declared_id(node: &Node) -> Option<String> {
-    let Value::Map(entries) = &node.value else {
-        return None;
-    };
-    entries
-        .iter()
-        .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == "id"))
-        .and_then(|(_, v)| v.scalar_text())
 }
 
 fn unknown_top_level(name: &str, key: &Node) -> Diagnostic {
@@ -280,6 +270,17 @@ pub(crate) mod tests {
         assert_eq!(x.name.value, "Off");
         assert_eq!(x.capex.as_ref().map(|c| c.value), Some(true));
         assert_eq!(x.note.as_ref().map(|n| n.value.as_str()), Some("3.50"));
+    }
+
+    /// An entity that fails to decode is remembered by its id as written, so that the
+    /// references to it are not reported again as dangling.
+    #[test]
+    fn a_broken_entity_is_remembered_by_its_id_as_written() {
+        let text = "agencies:\n  - { id: y, name: Y, kind: ministri, level: central }\n";
+        let node = parse(text, 0, &ReadLimits::default()).unwrap().unwrap();
+        let (model, diagnostics) = Model::decode_document(&node, text);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(model.broken_ids, [("agencies", "y".to_owned())]);
     }
 
     #[test]

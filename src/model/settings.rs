@@ -169,7 +169,7 @@ impl Decode for FailOn {
         "`low`, `medium`, `high` or `never`".into()
     }
     fn decode(node: &Node, d: &mut Decoder) -> Option<Self> {
-        let text = node.scalar_text().unwrap_or_default();
+        let text = d.text_of(node).unwrap_or_default();
         if text == "never" {
             return Some(FailOn::Never);
         }
@@ -217,7 +217,7 @@ impl Decode for RuleOverrides {
         };
         let mut map = BTreeMap::new();
         for (key, value) in entries {
-            let Some(id) = key.scalar_text() else {
+            let Some(id) = d.text_of(key) else {
                 d.wrong_type(key, "a rule id");
                 continue;
             };
@@ -313,7 +313,7 @@ impl Decode for Params {
         };
         let mut map = BTreeMap::new();
         for (key, value) in entries {
-            let name = key.scalar_text().unwrap_or_default();
+            let name = d.text_of(key).unwrap_or_default();
             if let Some(v) = param_value(value, d) {
                 map.insert(name, Located::new(v, value.loc));
             }
