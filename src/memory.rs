@@ -134,7 +134,7 @@ pub fn tune_allocator() {
 /// watcher of a 100,000-instrument workspace otherwise sat at 100 MB while it waited.
 pub fn give_back() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `malloc_trim` only returns free memory at the top of each arena to the
+    // SAFETY: `malloc_trim` returns only memory that is free in glibc's arenas to the
     // system; it touches no block in use.
     unsafe {
         libc::malloc_trim(0);

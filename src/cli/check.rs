@@ -1,14 +1,13 @@
 //! `concord check`: validate the workspace, run the rules, report findings, and exit by
 //! the failure threshold.
 
-use super::output::{overwrites_input, write_atomically};
+use super::output::{overwrites_input, stream_to_stdout, write_atomically};
 use super::{Outcome, exit};
 use concord::check::{self, CheckOptions, CheckResult};
 use concord::model::Severity;
 use concord::model::settings::FailOn;
 use concord::render::diagnostics::{self, Style};
 use concord::render::{findings, machine};
-use std::io::Write as _;
 use std::path::PathBuf;
 
 #[derive(Clone, Debug, clap::Args)]
@@ -188,14 +187,10 @@ pub fn run(args: Args, style: Style) -> Outcome {
     let rendering = std::time::Instant::now();
     for (format, file) in outputs {
         if matches!(format, Format::Json | Format::Sarif) && file.is_none() {
-            // Written as it is built: a national workspace's report is tens of megabytes,
-            // and held whole it would add to the run's peak. A closed pipe is not an error.
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let written = match format {
-                Format::Sarif => machine::write_sarif(&result, &rules, &mut out),
-                _ => findings::write_json(&result, args.package.as_deref(), &mut out),
-            };
-            let _ = written.and_then(|()| out.flush());
+            stream_to_stdout(|out| match format {
+                Format::Sarif => machine::write_sarif(&result, &rules, out),
+                _ => findings::write_json(&result, args.package.as_deref(), out),
+            });
             continue;
         }
         let rendered = match format {

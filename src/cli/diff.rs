@@ -104,11 +104,9 @@ pub fn run(args: Args, style: Style) -> Outcome {
         Format::Text => text(&diff),
         Format::Markdown => markdown(&diff),
         Format::Json => {
-            // Written as it is built, as `check` writes its JSON: at 100k the comparison
-            // lists every finding of both sides. A closed pipe is not an error.
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            // At 100k the comparison lists every finding of both sides.
             let sources = (&base.workspace.sources, &proposal.workspace.sources);
-            let _ = write_json(&diff, sources, &mut out).and_then(|()| out.flush());
+            super::output::stream_to_stdout(|out| write_json(&diff, sources, out));
             String::new()
         }
     };

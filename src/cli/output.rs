@@ -56,6 +56,16 @@ pub fn write_atomically_with<E>(
     Ok(())
 }
 
+/// Stdout, buffered, for [`stream_to_stdout`].
+pub type Stdout = std::io::BufWriter<std::io::StdoutLock<'static>>;
+
+/// Writes to stdout as `write` builds its output: a national workspace's report is tens of
+/// megabytes, and held whole it would add to the run's peak. A closed pipe is not an error.
+pub fn stream_to_stdout(write: impl FnOnce(&mut Stdout) -> std::io::Result<()>) {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let _ = write(&mut out).and_then(|()| out.flush());
+}
+
 /// Writes what `fill` writes to stdout once all of it is made, so that a failure part-way
 /// leaves stdout empty, as it leaves a file untouched. A closed pipe is not an error.
 pub fn write_stdout_whole<E>(
