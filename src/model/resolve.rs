@@ -139,25 +139,6 @@ impl<'m> Ids<'m> {
         out.push(self.dangling(reference, field, &[]));
     }
 
-    fn dangling(&self, reference: &Id, field: &'static str, also: &[&Ids]) -> Diagnostic {
-        let hint = self.suggestion(reference, also).unwrap_or_else(|| {
-            format!(
-                "no {} has this id; check the spelling or declare it",
-                self.kind
-            )
-        });
-        ResolveError::Dangling {
-            kind: self.kind,
-            id: reference.value.to_string(),
-            field,
-        }
-        .at(reference.loc)
-        .label(format!("no such {}", self.kind))
-        .hint(hint)
-    }
-}
-
-impl<'m> Ids<'m> {
     /// `did you mean` the closest known id, searched once per unknown id and for the first
     /// [`MAX_SEARCHED`] of them.
     fn suggestion(&self, reference: &Id, also: &[&Ids]) -> Option<String> {
@@ -180,6 +161,23 @@ impl<'m> Ids<'m> {
         let found = did_you_mean(&key.0, candidates);
         searched.insert(key, found.clone());
         found
+    }
+
+    fn dangling(&self, reference: &Id, field: &'static str, also: &[&Ids]) -> Diagnostic {
+        let hint = self.suggestion(reference, also).unwrap_or_else(|| {
+            format!(
+                "no {} has this id; check the spelling or declare it",
+                self.kind
+            )
+        });
+        ResolveError::Dangling {
+            kind: self.kind,
+            id: reference.value.to_string(),
+            field,
+        }
+        .at(reference.loc)
+        .label(format!("no such {}", self.kind))
+        .hint(hint)
     }
 }
 

@@ -213,7 +213,7 @@ pub struct ClaimRow {
 /// into template values one at a time, as it reads them: a national workspace has tens of
 /// thousands, and turned into values all at once they took more memory than the page.
 /// Written as JSON, they are a plain array.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Rows(Arc<Vec<FindingRow>>);
 
 impl std::ops::Deref for Rows {
@@ -226,16 +226,10 @@ impl std::ops::Deref for Rows {
 impl Serialize for Rows {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if minijinja::value::serializing_for_value() {
-            minijinja::Value::from_object(self.clone_shared()).serialize(s)
+            minijinja::Value::from_object(self.clone()).serialize(s)
         } else {
             self.0.serialize(s)
         }
-    }
-}
-
-impl Rows {
-    fn clone_shared(&self) -> Rows {
-        Rows(Arc::clone(&self.0))
     }
 }
 
